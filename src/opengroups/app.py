@@ -1,0 +1,60 @@
+"""The ASGI application. Nothing connects at import: the lifespan builds the engine."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+
+from opengroups import __version__, migrate
+from opengroups.auths.endpoints import router as auths_router
+from opengroups.config import Settings, get_settings
+from opengroups.db import Database
+from opengroups.errors import OpenGroupsError
+from opengroups.groups.endpoints import router as groups_router
+from opengroups.middleware import BodySizeLimitMiddleware
+from opengroups.system.endpoints import router as system_router
+from opengroups.users.endpoints import router as users_router
+
+
+def prepare_settings(settings: Settings) -> Settings:
+    """Settings with the data directory created and the secret key resolved once."""
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    return settings.model_copy(update={"secret_key": settings.resolved_secret_key()})
+
+
+async def _handle_domain_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, OpenGroupsError)
+    headers = {"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else None
+    return JSONResponse({"detail": exc.message}, status_code=exc.status_code, headers=headers)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the application; the database engine is created when the app starts."""
+    settings = prepare_settings(settings or get_settings())
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        database = Database(settings.resolved_database_url())
+        if settings.migrate_on_start:
+            await migrate.upgrade(database.engine)
+        app.state.database = database
+        try:
+            yield
+        finally:
+            await database.dispose()
+
+    app = FastAPI(
+        title="opengroups",
+        version=__version__,
+        summary="User groups and what their members may do; Open WebUI-compatible API.",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.add_exception_handler(OpenGroupsError, _handle_domain_error)
+    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
+    for router in (system_router, auths_router, users_router, groups_router):
+        app.include_router(router)
+    return app

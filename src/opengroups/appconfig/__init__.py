@@ -1,0 +1,1 @@
+"""Admin-editable configuration stored in the database (one row per key)."""

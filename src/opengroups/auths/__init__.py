@@ -1,0 +1,1 @@
+"""Sign-up, sign-in, tokens and API keys."""

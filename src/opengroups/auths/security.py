@@ -1,0 +1,64 @@
+"""Password hashing (argon2id), JWT tokens and API keys."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import time
+from dataclasses import dataclass
+
+import jwt
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+API_KEY_PREFIX = "sk-"
+JWT_ALGORITHM = "HS256"
+
+_hasher = PasswordHasher()  # argon2id with the library's recommended parameters
+# Verifying against this keeps sign-in time the same whether or not the e-mail exists.
+_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(password_hash: str | None, password: str) -> bool:
+    """True when ``password`` matches; a missing hash still costs one verification."""
+    try:
+        return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    token: str
+    expires_at: int
+
+
+def issue_token(user_id: str, *, secret: str, expires_in: int) -> IssuedToken:
+    """A signed JWT carrying the user id (claim ``id``, as Open WebUI's)."""
+    now = int(time.time())
+    expires_at = now + expires_in
+    token = jwt.encode({"id": user_id, "iat": now, "exp": expires_at}, secret, JWT_ALGORITHM)
+    return IssuedToken(token=token, expires_at=expires_at)
+
+
+def decode_token(token: str, *, secret: str) -> str | None:
+    """The user id in a valid, unexpired token, or None for anything else."""
+    try:
+        payload = jwt.decode(token, secret, algorithms=[JWT_ALGORITHM], options={"require": ["exp"]})
+    except jwt.PyJWTError:
+        return None
+    user_id = payload.get("id")
+    return user_id if isinstance(user_id, str) else None
+
+
+def new_api_key() -> str:
+    return API_KEY_PREFIX + secrets.token_hex(24)
+
+
+def hash_api_key(api_key: str) -> str:
+    """SHA-256 of the key: keys are long random strings, so a fast deterministic hash is safe."""
+    return hashlib.sha256(api_key.encode()).hexdigest()

@@ -1,0 +1,125 @@
+"""Sign-up, sign-in, admin-created accounts, API keys, and turning a credential into a user."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from opengroups.appconfig import service as appconfig
+from opengroups.auths.schemas import AddUserForm, SessionUserResponse, SigninForm, SignupForm
+from opengroups.auths.security import (
+    API_KEY_PREFIX,
+    decode_token,
+    hash_api_key,
+    issue_token,
+    new_api_key,
+    verify_password,
+)
+from opengroups.config import Settings
+from opengroups.errors import NotAuthenticated, NotPermitted, OpenGroupsError
+from opengroups.groups import service as groups_service
+from opengroups.models import User
+from opengroups.users import repository as users_repository
+from opengroups.users import service as users_service
+
+
+class InvalidCredentials(OpenGroupsError):
+    # 400, as Open WebUI answers a failed sign-in.
+    status_code = 400
+
+    def __init__(self) -> None:
+        super().__init__("The e-mail or password is incorrect.")
+
+
+def session_response(
+    user: User, *, token: str, expires_at: int | None, permissions: dict[str, object] | None
+) -> SessionUserResponse:
+    return SessionUserResponse(
+        token=token,
+        expires_at=expires_at,
+        id=user.id,
+        email=user.email,
+        name=user.name,
+        role=user.role,  # type: ignore[arg-type]
+        profile_image_url=user.profile_image_url,
+        permissions=permissions,
+    )
+
+
+async def _session_for(session: AsyncSession, user: User, settings: Settings) -> SessionUserResponse:
+    issued = issue_token(
+        user.id, secret=settings.resolved_secret_key(), expires_in=settings.jwt_expires_in
+    )
+    permissions = (
+        await users_service.effective_permissions(session, user_id=user.id)
+        if user.role != "pending"
+        else None
+    )
+    return session_response(
+        user, token=issued.token, expires_at=issued.expires_at, permissions=permissions
+    )
+
+
+async def signup(session: AsyncSession, *, form: SignupForm, settings: Settings) -> SessionUserResponse:
+    """Create an account. The very first account becomes admin; later ones get the configured
+    default role, and sign-up may be switched off (403). Raises ``EmailTaken``."""
+    first = not await users_repository.has_any_user(session)
+    config = await appconfig.get_admin_config(session, settings=settings)
+    if not first and not config.ENABLE_SIGNUP:
+        raise NotPermitted("Sign-up is disabled on this instance. Ask an administrator.")
+    role = "admin" if first else config.DEFAULT_USER_ROLE
+    user = await users_service.create_user(
+        session,
+        name=form.name,
+        email=form.email,
+        role=role,
+        password=form.password,
+        profile_image_url=form.profile_image_url,
+    )
+    await groups_service.add_default_membership(session, user=user, settings=settings)
+    return await _session_for(session, user, settings)
+
+
+async def signin(session: AsyncSession, *, form: SigninForm, settings: Settings) -> SessionUserResponse:
+    user = await users_repository.get_user_by_email(session, form.email)
+    if not verify_password(user.password_hash if user else None, form.password) or user is None:
+        raise InvalidCredentials()
+    return await _session_for(session, user, settings)
+
+
+async def add_user(session: AsyncSession, *, form: AddUserForm, settings: Settings) -> SessionUserResponse:
+    """An admin creates an account (role ``pending`` unless given); the default group applies."""
+    user = await users_service.create_user(
+        session,
+        name=form.name,
+        email=form.email,
+        role=form.role,
+        password=form.password,
+        profile_image_url=form.profile_image_url,
+    )
+    await groups_service.add_default_membership(session, user=user, settings=settings)
+    return await _session_for(session, user, settings)
+
+
+async def authenticate(session: AsyncSession, *, credential: str, settings: Settings) -> User:
+    """The user behind a bearer credential (JWT or API key). Raises ``NotAuthenticated``."""
+    if credential.startswith(API_KEY_PREFIX):
+        user = await users_repository.get_user_by_api_key_hash(session, hash_api_key(credential))
+    else:
+        user_id = decode_token(credential, secret=settings.resolved_secret_key())
+        user = await users_repository.get_user(session, user_id) if user_id else None
+    if user is None:
+        raise NotAuthenticated("Your token is invalid or has expired. Please sign in again.")
+    return user
+
+
+async def create_api_key(session: AsyncSession, *, user: User) -> str:
+    """A new API key for ``user``, replacing any previous one. Only its hash is stored."""
+    key = new_api_key()
+    user.api_key_hash = hash_api_key(key)
+    await session.flush()
+    return key
+
+
+async def delete_api_key(session: AsyncSession, *, user: User) -> None:
+    user.api_key_hash = None
+    await session.flush()

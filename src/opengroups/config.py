@@ -1,0 +1,86 @@
+"""Settings read from the environment (prefix ``OPENGROUPS_``) or a ``.env`` file."""
+
+from __future__ import annotations
+
+import secrets
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ShareSetting = bool | Literal["members"]
+
+SECRET_KEY_FILE = ".secret_key"
+
+
+class Settings(BaseSettings):
+    """Every tunable of the service. See ``.env.example`` for the documentation of each."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="OPENGROUPS_", env_file=".env", extra="ignore", validate_default=True
+    )
+
+    data_dir: Path = Path("./data")
+    database_url: str | None = None
+    secret_key: str | None = None
+    jwt_expires_in: int = Field(default=4 * 7 * 24 * 3600, ge=60)
+    default_user_role: Literal["pending", "user", "admin"] = "pending"
+    enable_signup: bool = True
+    default_group_share: ShareSetting = True
+    default_group_id: str | None = None
+    instance_name: str = "opengroups"
+    max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
+    max_group_depth: int = Field(default=20, ge=1, le=1000)
+    max_user_ids: int = Field(default=10_000, ge=1)
+    host: str = "127.0.0.1"
+    port: int = Field(default=8080, ge=1, le=65535)
+    workers: int = Field(default=1, ge=1)
+    migrate_on_start: bool = True
+    log_level: str = "info"
+
+    @field_validator("default_group_share", mode="before")
+    @classmethod
+    def _parse_share(cls, value: object) -> object:
+        if isinstance(value, str):
+            lowered = value.strip().lower()
+            if lowered == "members":
+                return "members"
+            if lowered in {"true", "1", "yes"}:
+                return True
+            if lowered in {"false", "0", "no"}:
+                return False
+        return value
+
+    @field_validator("default_group_id", mode="before")
+    @classmethod
+    def _blank_is_none(cls, value: object) -> object:
+        if isinstance(value, str) and not value.strip():
+            return None
+        return value
+
+    def resolved_database_url(self) -> str:
+        """The database URL, defaulting to a SQLite file inside the data directory."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite+aiosqlite:///{(self.data_dir / 'opengroups.db').resolve()}"
+
+    def resolved_secret_key(self) -> str:
+        """The JWT signing secret; generated once and kept in the data directory when unset."""
+        if self.secret_key:
+            return self.secret_key
+        path = self.data_dir / SECRET_KEY_FILE
+        if path.exists():
+            return path.read_text().strip()
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_urlsafe(48)
+        path.touch(mode=0o600)
+        path.write_text(key)
+        return key
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process-wide settings, read once."""
+    return Settings()

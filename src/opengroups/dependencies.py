@@ -1,0 +1,78 @@
+"""FastAPI dependencies, as ``Annotated`` aliases so authorization shows in every signature."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from opengroups.auths import service as auths_service
+from opengroups.config import Settings
+from opengroups.db import Database
+from opengroups.errors import AccessProhibited, NotAuthenticated, NotPermitted
+from opengroups.models import User
+
+_READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+_bearer = HTTPBearer(auto_error=False, description="A JWT from sign-in, or an API key (sk-...)")
+
+
+def get_settings_dep(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def get_database(request: Request) -> Database:
+    database: Database = request.app.state.database
+    return database
+
+
+async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
+    """The request's one transaction: committed before the response is sent, rolled back on any
+    error. Reads (GET) do not take SQLite's write lock."""
+    database = get_database(request)
+    async with database.session(write=request.method not in _READ_METHODS) as session:
+        yield session
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
+# scope="function": the commit happens before the response leaves, so a client that gets 200
+# can rely on its change being stored, and a failed commit is reported as an error.
+SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
+BearerDep = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+
+
+async def get_current_user(
+    session: SessionDep, settings: SettingsDep, credentials: BearerDep
+) -> User:
+    """Any authenticated account, pending ones included."""
+    if credentials is None:
+        raise NotAuthenticated("Not authenticated.")
+    return await auths_service.authenticate(
+        session, credential=credentials.credentials, settings=settings
+    )
+
+
+CurrentUser = Annotated[User, Depends(get_current_user)]
+
+
+async def get_verified_user(user: CurrentUser) -> User:
+    """A user or admin; pending accounts are refused with 401, as Open WebUI does."""
+    if user.role not in ("user", "admin"):
+        raise AccessProhibited()
+    return user
+
+
+VerifiedUser = Annotated[User, Depends(get_verified_user)]
+
+
+async def get_admin_user(user: VerifiedUser) -> User:
+    """An admin; other authenticated users get 403 (Open WebUI answers 401)."""
+    if user.role != "admin":
+        raise NotPermitted("This action requires an administrator.")
+    return user
+
+
+AdminUser = Annotated[User, Depends(get_admin_user)]

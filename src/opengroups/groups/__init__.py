@@ -1,0 +1,1 @@
+"""Groups: the seed's group model, visibility, hierarchy."""

@@ -1,0 +1,145 @@
+"""``/api/v1/groups``: Open WebUI 0.12.4's group routes, with the divergences in docs/."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response
+
+from opengroups.dependencies import AdminUser, SessionDep, SettingsDep, VerifiedUser
+from opengroups.groups import service
+from opengroups.groups.schemas import (
+    GroupExportResponse,
+    GroupForm,
+    GroupInfoResponse,
+    GroupMembersResponse,
+    GroupResponse,
+    GroupUpdateForm,
+    UserIdsForm,
+)
+from opengroups.memberships.repository import MembershipFilter
+from opengroups.users.schemas import UserInfoResponse
+
+router = APIRouter(prefix="/api/v1/groups", tags=["groups"])
+
+
+@router.get("/", response_model=list[GroupResponse])
+async def list_groups(
+    response: Response,
+    session: SessionDep,
+    settings: SettingsDep,
+    user: VerifiedUser,
+    share: bool | None = None,
+    query: Annotated[str | None, Query(max_length=255)] = None,
+    limit: Annotated[int | None, Query(ge=1, le=1000)] = None,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> list[GroupResponse]:
+    """Groups visible to the caller, newest change first; ``X-Total-Count`` holds the total.
+
+    Admins see every group. Others see the groups they are an effective member of; with
+    ``share=true``, groups shared with everyone plus members-only groups they are in; with
+    ``share=false``, non-shared groups they are in.
+    """
+    groups, total = await service.list_visible_groups(
+        session,
+        viewer=user,
+        share=share,
+        query=query,
+        limit=limit,
+        offset=offset,
+        settings=settings,
+    )
+    response.headers["X-Total-Count"] = str(total)
+    return groups
+
+
+@router.post("/create", response_model=GroupResponse)
+async def create_group(
+    form: GroupForm, session: SessionDep, settings: SettingsDep, admin: AdminUser
+) -> GroupResponse:
+    return await service.create_group(session, actor=admin, form=form, settings=settings)
+
+
+@router.get("/id/{group_id}", response_model=GroupResponse)
+async def get_group(group_id: str, session: SessionDep, _admin: AdminUser) -> GroupResponse:
+    return await service.get_group(session, group_id=group_id)
+
+
+@router.get("/id/{group_id}/info", response_model=GroupInfoResponse)
+async def get_group_info(
+    group_id: str, session: SessionDep, settings: SettingsDep, user: VerifiedUser
+) -> GroupInfoResponse:
+    """Summary of a group the caller may see (an admin, a member, or a group shared with all)."""
+    return await service.get_group_info(session, viewer=user, group_id=group_id, settings=settings)
+
+
+@router.get("/id/{group_id}/export", response_model=GroupExportResponse)
+async def export_group(
+    group_id: str, session: SessionDep, _admin: AdminUser
+) -> GroupExportResponse:
+    return await service.export_group(session, group_id=group_id)
+
+
+@router.post("/id/{group_id}/users", response_model=list[UserInfoResponse])
+async def list_group_users(
+    group_id: str, session: SessionDep, _admin: AdminUser
+) -> list[UserInfoResponse]:
+    """The direct members (unpaginated, as Open WebUI; prefer ``GET .../members``)."""
+    return await service.list_direct_members(session, group_id=group_id)
+
+
+@router.get("/id/{group_id}/members", response_model=GroupMembersResponse)
+async def list_group_members(
+    group_id: str,
+    session: SessionDep,
+    _admin: AdminUser,
+    membership: MembershipFilter = "effective",
+    query: Annotated[str | None, Query(max_length=255)] = None,
+    page: Annotated[int, Query(ge=1)] = 1,
+    limit: Annotated[int, Query(ge=1, le=1000)] = service.MEMBERS_PAGE_SIZE,
+) -> GroupMembersResponse:
+    """A page of members: ``direct``, ``inherited`` (through a group below) or ``effective``
+    (both). ``limit`` defaults to Open WebUI's page of 30."""
+    return await service.list_members(
+        session,
+        group_id=group_id,
+        membership=membership,
+        query=query,
+        page=page,
+        page_size=limit,
+    )
+
+
+@router.post("/id/{group_id}/update", response_model=GroupResponse)
+async def update_group(
+    group_id: str,
+    form: GroupUpdateForm,
+    session: SessionDep,
+    settings: SettingsDep,
+    _admin: AdminUser,
+) -> GroupResponse:
+    return await service.update_group(session, group_id=group_id, form=form, settings=settings)
+
+
+@router.post("/id/{group_id}/users/add", response_model=GroupResponse)
+async def add_users(
+    group_id: str, form: UserIdsForm, session: SessionDep, _admin: AdminUser
+) -> GroupResponse:
+    """Add direct members. Unknown user ids: 422 naming them, nothing added."""
+    return await service.add_members(session, group_id=group_id, user_ids=form.user_ids)
+
+
+@router.post("/id/{group_id}/users/remove", response_model=GroupResponse)
+async def remove_users(
+    group_id: str, form: UserIdsForm, session: SessionDep, _admin: AdminUser
+) -> GroupResponse:
+    return await service.remove_members(session, group_id=group_id, user_ids=form.user_ids)
+
+
+@router.delete("/id/{group_id}/delete", response_model=bool)
+async def delete_group(
+    group_id: str, session: SessionDep, settings: SettingsDep, _admin: AdminUser
+) -> bool:
+    """Delete the group; its children move to its parent."""
+    await service.delete_group(session, group_id=group_id, settings=settings)
+    return True

@@ -1,0 +1,172 @@
+"""The only place with SQL for groups and the hierarchy."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from sqlalchemy import ColumnElement, Select, delete, func, literal, select, text, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from opengroups.models import Group, GroupMember
+
+# Serializes hierarchy changes on PostgreSQL so that two concurrent moves cannot form a cycle.
+# (SQLite write transactions are already serialized by BEGIN IMMEDIATE.)
+_PG_HIERARCHY_LOCK = 0x67726F75  # "grou"
+
+
+def escape_like(term: str) -> str:
+    """``term`` with LIKE wildcards escaped (backslash is the escape character)."""
+    return term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def member_count_column() -> ColumnElement[int]:
+    """Direct members of the row's group, as a correlated subquery (one query for a page)."""
+    return (
+        select(func.count())
+        .where(GroupMember.group_id == Group.id)
+        .correlate(Group)
+        .scalar_subquery()
+    )
+
+
+async def get_group(session: AsyncSession, group_id: str) -> Group | None:
+    return await session.get(Group, group_id)
+
+
+async def get_group_by_name_key(session: AsyncSession, name_key: str) -> Group | None:
+    result = await session.execute(select(Group).where(Group.name_key == name_key))
+    return result.scalar_one_or_none()
+
+
+async def get_group_with_count(session: AsyncSession, group_id: str) -> tuple[Group, int] | None:
+    result = await session.execute(
+        select(Group, member_count_column()).where(Group.id == group_id)
+    )
+    row = result.tuples().first()
+    return None if row is None else (row[0], row[1])
+
+
+async def add_group(session: AsyncSession, group: Group) -> None:
+    session.add(group)
+    await session.flush()
+
+
+def _filtered(statement: Select[tuple[Group, int]] | Select[tuple[int]], conditions: Sequence[ColumnElement[bool]], query: str | None):  # type: ignore[no-untyped-def]
+    for condition in conditions:
+        statement = statement.where(condition)
+    if query:
+        statement = statement.where(
+            Group.name_key.like(f"%{escape_like(query.casefold())}%", escape="\\")
+        )
+    return statement
+
+
+async def list_groups(
+    session: AsyncSession,
+    *,
+    conditions: Sequence[ColumnElement[bool]],
+    query: str | None,
+    limit: int | None,
+    offset: int,
+) -> list[tuple[Group, int]]:
+    """Groups matching every condition, newest change first, each with its direct member count."""
+    statement = _filtered(select(Group, member_count_column()), conditions, query)
+    statement = statement.order_by(Group.updated_at.desc(), Group.id.desc()).offset(offset)
+    if limit is not None:
+        statement = statement.limit(limit)
+    result = await session.execute(statement)
+    return [(group, count) for group, count in result.tuples()]
+
+
+async def count_groups(
+    session: AsyncSession, *, conditions: Sequence[ColumnElement[bool]], query: str | None
+) -> int:
+    statement = _filtered(select(func.count()).select_from(Group), conditions, query)
+    return int((await session.execute(statement)).scalar_one())
+
+
+async def groups_by_ids(session: AsyncSession, group_ids: Iterable[str]) -> list[Group]:
+    ids = list(set(group_ids))
+    if not ids:
+        return []
+    result = await session.execute(
+        select(Group).where(Group.id.in_(ids)).order_by(Group.updated_at.desc(), Group.id)
+    )
+    return list(result.scalars())
+
+
+async def ancestor_ids(session: AsyncSession, group_id: str) -> list[str]:
+    """``group_id`` and its ancestors, nearest first. UNION makes a stray cycle terminate."""
+    chain = (
+        select(Group.id, Group.parent_group_id, literal(0).label("level"))
+        .where(Group.id == group_id)
+        .cte("chain", recursive=True)
+    )
+    parent = aliased(Group)
+    chain = chain.union(
+        select(parent.id, parent.parent_group_id, (chain.c.level + 1).label("level")).join(
+            chain, parent.id == chain.c.parent_group_id
+        )
+    )
+    result = await session.execute(select(chain.c.id, func.min(chain.c.level)).group_by(chain.c.id).order_by(func.min(chain.c.level)))
+    return [row[0] for row in result.tuples()]
+
+
+def descendants_cte(group_id: str):  # type: ignore[no-untyped-def]
+    """A CTE of ``(id, level)``: the group (level 0) and every group below it."""
+    tree = (
+        select(Group.id, literal(0).label("level"))
+        .where(Group.id == group_id)
+        .cte("tree", recursive=True)
+    )
+    child = aliased(Group)
+    return tree.union(
+        select(child.id, (tree.c.level + 1).label("level")).join(
+            tree, child.parent_group_id == tree.c.id
+        )
+    )
+
+
+async def descendant_levels(session: AsyncSession, group_id: str) -> dict[str, int]:
+    """Every group in the subtree of ``group_id`` (itself included) with its distance from it."""
+    tree = descendants_cte(group_id)
+    result = await session.execute(select(tree.c.id, func.min(tree.c.level)).group_by(tree.c.id))
+    return {row[0]: row[1] for row in result.tuples()}
+
+
+async def child_ids(session: AsyncSession, group_id: str) -> list[str]:
+    result = await session.execute(select(Group.id).where(Group.parent_group_id == group_id))
+    return list(result.scalars())
+
+
+async def reparent_children(
+    session: AsyncSession, *, group_id: str, new_parent_id: str | None, now: int
+) -> list[str]:
+    """Move the children of ``group_id`` under ``new_parent_id``; returns their ids."""
+    children = await child_ids(session, group_id)
+    if children:
+        await session.execute(
+            update(Group)
+            .where(Group.id.in_(children))
+            .values(parent_group_id=new_parent_id, updated_at=now)
+        )
+    return children
+
+
+async def delete_group(session: AsyncSession, group_id: str) -> None:
+    """Delete the row; the foreign keys delete its memberships (and their sources)."""
+    await session.execute(delete(GroupMember).where(GroupMember.group_id == group_id))
+    await session.execute(delete(Group).where(Group.id == group_id))
+
+
+async def touch_groups(session: AsyncSession, group_ids: Iterable[str], now: int) -> None:
+    ids = list(set(group_ids))
+    if ids:
+        await session.execute(update(Group).where(Group.id.in_(ids)).values(updated_at=now))
+
+
+async def lock_hierarchy(session: AsyncSession) -> None:
+    """Serialize hierarchy changes for the rest of the transaction (PostgreSQL only)."""
+    if session.get_bind().dialect.name == "postgresql":
+        await session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_HIERARCHY_LOCK})

@@ -1,0 +1,142 @@
+"""The seed's group models: ``GroupModel``, ``GroupResponse``, ``GroupExportResponse``,
+``GroupForm``, ``GroupUpdateForm``, ``UserIdsForm``, plus the member listing of Open WebUI 0.12."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from opengroups.schemas_common import MAX_USER_IDS, Description, Name
+from opengroups.users.schemas import UserInfoResponse
+
+
+def normalize_group_data(data: dict[str, Any] | None) -> dict[str, Any] | None:
+    """Validate ``data.config`` and normalise ``share`` and ``default_models``.
+
+    ``share`` becomes ``True``, ``False`` or ``"members"`` (the strings ``"true"``/``"false"``
+    are accepted in any case); ``default_models`` becomes a list of trimmed, distinct, non-blank
+    strings in their first order. Raises ``ValueError`` with the reason otherwise.
+    """
+    if data is None or "config" not in data or data["config"] is None:
+        return data
+    config = data["config"]
+    if not isinstance(config, dict):
+        raise ValueError("data.config must be an object")
+    config = dict(config)
+    if "share" in config:
+        config["share"] = _normalize_share(config["share"])
+    models = config.get("default_models")
+    if models is not None:
+        if not isinstance(models, list) or not all(
+            isinstance(model, str) and model.strip() for model in models
+        ):
+            raise ValueError("data.config.default_models must be a list of non-blank model ids")
+        config["default_models"] = list(dict.fromkeys(model.strip() for model in models))
+    return {**data, "config": config}
+
+
+def _normalize_share(value: object) -> bool | str:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str):
+        lowered = value.strip().lower()
+        if lowered in {"true", "false"}:
+            return lowered == "true"
+        if lowered == "members":
+            return "members"
+    raise ValueError('data.config.share must be true, false or "members"')
+
+
+class _GroupDataMixin(BaseModel):
+    @field_validator("data", check_fields=False)
+    @classmethod
+    def _check_data(cls, value: dict[str, Any] | None) -> dict[str, Any] | None:
+        return normalize_group_data(value)
+
+
+class GroupForm(_GroupDataMixin):
+    """Create a group. Fields the server owns (``id``, ``user_id``, timestamps) are ignored."""
+
+    name: Name
+    description: Description = ""
+    permissions: dict[str, Any] | None = None
+    data: dict[str, Any] | None = None
+    parent_group_id: str | None = None
+
+
+class GroupUpdateForm(_GroupDataMixin):
+    """Partial update: fields not sent stay unchanged.
+
+    ``parent_group_id: null`` moves the group to the top; ``permissions`` replaces the tree
+    (``null`` clears it); ``data`` is merged into the stored data, ``config`` key by key.
+    """
+
+    name: Name | None = None
+    description: Description | None = None
+    permissions: dict[str, Any] | None = None
+    data: dict[str, Any] | None = None
+    parent_group_id: str | None = None
+
+    @field_validator("name", "description")
+    @classmethod
+    def _not_null(cls, value: str | None) -> str:
+        if value is None:
+            raise ValueError("may be left out, but not null")
+        return value
+
+
+class UserIdsForm(BaseModel):
+    user_ids: list[str] | None = Field(default=None, max_length=MAX_USER_IDS)
+
+
+class GroupModel(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    parent_group_id: str | None = None
+    user_id: str
+    name: str
+    description: str
+    data: dict[str, Any] | None = None
+    meta: dict[str, Any] | None = None
+    permissions: dict[str, Any] | None = None
+    created_at: int
+    updated_at: int
+
+
+class GroupResponse(GroupModel):
+    member_count: int | None = None
+
+
+class GroupExportResponse(GroupResponse):
+    user_ids: list[str] = []
+
+
+class GroupInfoResponse(BaseModel):
+    id: str
+    parent_group_id: str | None = None
+    user_id: str
+    name: str
+    description: str
+    member_count: int | None = None
+    created_at: int
+    updated_at: int
+
+
+class UserGroupResponse(GroupModel):
+    """``GET /users/groups?include_inherited=true``: a group and how the user belongs to it."""
+
+    membership_type: Literal["direct", "inherited"]
+
+
+class GroupMemberInfo(UserInfoResponse):
+    membership_type: Literal["direct", "inherited"]
+    via_group_ids: list[str] = []
+    sources: list[str] = []
+
+
+class GroupMembersResponse(BaseModel):
+    items: list[GroupMemberInfo]
+    total: int
+    counts: dict[str, int]

@@ -1,0 +1,385 @@
+"""Group rules: visibility, validation, hierarchy, membership changes.
+
+Every function takes the request's session first and never commits: the caller's transaction
+makes the whole operation all-or-nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import ColumnElement, or_
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from opengroups.appconfig import service as appconfig
+from opengroups.config import Settings
+from opengroups.errors import (
+    GroupNotFound,
+    HierarchyError,
+    NameTaken,
+    UnknownUsers,
+)
+from opengroups.groups import repository
+from opengroups.groups.schemas import (
+    GroupExportResponse,
+    GroupForm,
+    GroupInfoResponse,
+    GroupMemberInfo,
+    GroupMembersResponse,
+    GroupResponse,
+    GroupUpdateForm,
+)
+from opengroups.groups.sql import SHARE_FALSE, SHARE_MEMBERS, SHARE_TRUE, share_mode
+from opengroups.memberships import repository as memberships
+from opengroups.memberships.repository import MembershipFilter
+from opengroups.models import Group, MembershipSource, User, new_id, now_epoch
+from opengroups.users import repository as users_repository
+from opengroups.users.schemas import UserInfoResponse
+
+MEMBERS_PAGE_SIZE = 30
+
+
+def to_response(group: Group, member_count: int, *, redact: bool) -> GroupResponse:
+    """The group as a ``GroupResponse``; non-admins get ``permissions`` and ``meta`` as null."""
+    response = GroupResponse.model_validate(group).model_copy(update={"member_count": member_count})
+    if redact:
+        response = response.model_copy(update={"permissions": None, "meta": None})
+    return response
+
+
+def _is_admin(user: User) -> bool:
+    return user.role == "admin"
+
+
+async def _require_group(session: AsyncSession, group_id: str) -> Group:
+    group = await repository.get_group(session, group_id)
+    if group is None:
+        raise GroupNotFound(group_id)
+    return group
+
+
+async def _response_for(session: AsyncSession, group_id: str, *, redact: bool) -> GroupResponse:
+    found = await repository.get_group_with_count(session, group_id)
+    if found is None:
+        raise GroupNotFound(group_id)
+    return to_response(found[0], found[1], redact=redact)
+
+
+# --- reading -------------------------------------------------------------------------------
+
+
+def _visibility(
+    session: AsyncSession, viewer: User, share: bool | None, settings: Settings
+) -> list[ColumnElement[bool]]:
+    """The WHERE conditions of ``GET /groups/`` for a non-admin (SPEC §1/§2).
+
+    - no ``share``: groups the viewer is an effective member of;
+    - ``share=true``: groups shared with everyone, plus members-only groups the viewer is in;
+    - ``share=false``: non-shared groups the viewer is in.
+    """
+    mode = share_mode(session.get_bind().dialect.name, settings.default_group_share)
+    member = Group.id.in_(memberships.effective_group_ids_query(viewer.id))
+    if share is None:
+        return [member]
+    if share:
+        return [or_(mode == SHARE_TRUE, (mode == SHARE_MEMBERS) & member)]
+    return [mode == SHARE_FALSE, member]
+
+
+async def list_visible_groups(
+    session: AsyncSession,
+    *,
+    viewer: User,
+    share: bool | None,
+    query: str | None,
+    limit: int | None,
+    offset: int,
+    settings: Settings,
+) -> tuple[list[GroupResponse], int]:
+    """The groups ``viewer`` may list, newest change first, and how many there are in all.
+
+    Admins see every group whatever ``share`` says.
+    """
+    admin = _is_admin(viewer)
+    conditions = [] if admin else _visibility(session, viewer, share, settings)
+    rows = await repository.list_groups(
+        session, conditions=conditions, query=query, limit=limit, offset=offset
+    )
+    if limit is None and offset == 0:
+        total = len(rows)
+    else:
+        total = await repository.count_groups(session, conditions=conditions, query=query)
+    return [to_response(group, count, redact=not admin) for group, count in rows], total
+
+
+async def get_group(session: AsyncSession, *, group_id: str) -> GroupResponse:
+    """The full group (admin view). Raises ``GroupNotFound``."""
+    return await _response_for(session, group_id, redact=False)
+
+
+async def can_see_group(
+    session: AsyncSession, *, viewer: User, group: Group, settings: Settings
+) -> bool:
+    """Admins see every group; others see groups shared with everyone and groups they are in."""
+    if _is_admin(viewer):
+        return True
+    mode = share_mode(session.get_bind().dialect.name, settings.default_group_share)
+    count = await repository.count_groups(
+        session,
+        conditions=[
+            Group.id == group.id,
+            or_(mode == SHARE_TRUE, Group.id.in_(memberships.effective_group_ids_query(viewer.id))),
+        ],
+        query=None,
+    )
+    return count > 0
+
+
+async def get_group_info(
+    session: AsyncSession, *, viewer: User, group_id: str, settings: Settings
+) -> GroupInfoResponse:
+    """Name, parent and member count of a group the viewer may see; otherwise ``GroupNotFound``.
+
+    A group the viewer may not see is reported as missing, so its existence does not leak.
+    """
+    found = await repository.get_group_with_count(session, group_id)
+    if found is None or not await can_see_group(
+        session, viewer=viewer, group=found[0], settings=settings
+    ):
+        raise GroupNotFound(group_id)
+    group, count = found
+    return GroupInfoResponse.model_validate(
+        {**GroupResponse.model_validate(group).model_dump(), "member_count": count}
+    )
+
+
+async def export_group(session: AsyncSession, *, group_id: str) -> GroupExportResponse:
+    response = await _response_for(session, group_id, redact=False)
+    user_ids = await memberships.direct_member_ids(session, group_id)
+    return GroupExportResponse(**response.model_dump(), user_ids=user_ids)
+
+
+async def list_direct_members(session: AsyncSession, *, group_id: str) -> list[UserInfoResponse]:
+    await _require_group(session, group_id)
+    users = await memberships.direct_members(session, group_id)
+    return [UserInfoResponse.model_validate(user) for user in users]
+
+
+async def list_members(
+    session: AsyncSession,
+    *,
+    group_id: str,
+    membership: MembershipFilter,
+    query: str | None,
+    page: int,
+    page_size: int = MEMBERS_PAGE_SIZE,
+) -> GroupMembersResponse:
+    """A page of the group's direct, inherited or effective members, ordered by name."""
+    await _require_group(session, group_id)
+    rows, total, counts = await memberships.member_page(
+        session,
+        group_id=group_id,
+        membership=membership,
+        query=query,
+        limit=page_size,
+        offset=(page - 1) * page_size,
+    )
+    user_ids = [user.id for user, _ in rows]
+    via = await memberships.via_group_ids(session, group_id=group_id, user_ids=user_ids)
+    direct_ids = [user.id for user, direct in rows if direct]
+    sources = await memberships.sources_by_user(session, group_id=group_id, user_ids=direct_ids)
+    items = [
+        GroupMemberInfo(
+            **UserInfoResponse.model_validate(user).model_dump(),
+            membership_type="direct" if direct else "inherited",
+            via_group_ids=via.get(user.id, []),
+            sources=sources.get(user.id, []),
+        )
+        for user, direct in rows
+    ]
+    return GroupMembersResponse(items=items, total=total, counts=counts)
+
+
+# --- writing -------------------------------------------------------------------------------
+
+
+async def _check_parent(
+    session: AsyncSession, *, group_id: str | None, parent_id: str | None, max_depth: int
+) -> None:
+    """Refuse a parent that is blank, unknown, inside the group's own subtree, or too deep."""
+    if parent_id is None:
+        return
+    if not parent_id.strip():
+        raise HierarchyError("parent_group_id must be a group id or null.")
+    await repository.lock_hierarchy(session)
+    if await repository.get_group(session, parent_id) is None:
+        raise GroupNotFound(parent_id, what="Parent group")
+    chain = await repository.ancestor_ids(session, parent_id)
+    if group_id is not None and group_id in chain:
+        raise HierarchyError("A group cannot be its own parent or a descendant of itself.")
+    height = 1
+    if group_id is not None:
+        height += max((await repository.descendant_levels(session, group_id)).values(), default=0)
+    if len(chain) + height > max_depth:
+        raise HierarchyError(
+            f"The hierarchy would be {len(chain) + height} levels deep; "
+            f"at most {max_depth} are allowed."
+        )
+
+
+async def _check_name_free(session: AsyncSession, name: str, *, except_id: str | None) -> str:
+    key = name.casefold()
+    existing = await repository.get_group_by_name_key(session, key)
+    if existing is not None and existing.id != except_id:
+        raise NameTaken(name)
+    return key
+
+
+async def _flush_or_name_taken(session: AsyncSession, name: str) -> None:
+    try:
+        await session.flush()
+    except IntegrityError as exc:  # a concurrent request took the name after our check
+        if "name_key" in str(exc.orig):
+            raise NameTaken(name) from exc
+        raise
+
+
+def _with_default_share(data: dict[str, Any] | None, settings: Settings) -> dict[str, Any]:
+    data = dict(data or {})
+    config = dict(data.get("config") or {})
+    config.setdefault("share", settings.default_group_share)
+    return {**data, "config": config}
+
+
+async def create_group(
+    session: AsyncSession, *, actor: User, form: GroupForm, settings: Settings
+) -> GroupResponse:
+    """Create a group owned by ``actor``. Raises ``NameTaken``, ``GroupNotFound`` (parent),
+    ``HierarchyError``."""
+    key = await _check_name_free(session, form.name, except_id=None)
+    await _check_parent(
+        session, group_id=None, parent_id=form.parent_group_id, max_depth=settings.max_group_depth
+    )
+    now = now_epoch()
+    group = Group(
+        id=new_id(),
+        parent_group_id=form.parent_group_id,
+        user_id=actor.id,
+        name=form.name,
+        name_key=key,
+        description=form.description,
+        data=_with_default_share(form.data, settings),
+        meta=None,
+        permissions=form.permissions,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(group)
+    await _flush_or_name_taken(session, form.name)
+    return to_response(group, 0, redact=False)
+
+
+def _merge_data(old: dict[str, Any] | None, new: dict[str, Any] | None) -> dict[str, Any] | None:
+    """Shallow merge as Open WebUI does, with ``config`` merged one level deeper."""
+    if new is None:
+        return old
+    merged = {**(old or {}), **new}
+    if "config" in new or (old and "config" in old):
+        merged["config"] = {**((old or {}).get("config") or {}), **(new.get("config") or {})}
+    return merged
+
+
+async def update_group(
+    session: AsyncSession, *, group_id: str, form: GroupUpdateForm, settings: Settings
+) -> GroupResponse:
+    """Apply the fields that were sent. Raises ``GroupNotFound``, ``NameTaken``,
+    ``HierarchyError``."""
+    group = await _require_group(session, group_id)
+    sent = form.model_fields_set
+    if "name" in sent and form.name is not None:
+        group.name_key = await _check_name_free(session, form.name, except_id=group.id)
+        group.name = form.name
+    if "description" in sent and form.description is not None:
+        group.description = form.description
+    if "permissions" in sent:
+        group.permissions = form.permissions
+    if "data" in sent:
+        group.data = _merge_data(group.data, form.data)
+    if "parent_group_id" in sent and form.parent_group_id != group.parent_group_id:
+        await _check_parent(
+            session,
+            group_id=group.id,
+            parent_id=form.parent_group_id,
+            max_depth=settings.max_group_depth,
+        )
+        group.parent_group_id = form.parent_group_id
+    group.updated_at = now_epoch()
+    await _flush_or_name_taken(session, group.name)
+    return await _response_for(session, group_id, redact=False)
+
+
+async def _validated_user_ids(session: AsyncSession, user_ids: Sequence[str] | None) -> list[str]:
+    wanted = list(dict.fromkeys(user_ids or []))
+    known = await users_repository.existing_user_ids(session, wanted)
+    unknown = [uid for uid in wanted if uid not in known]
+    if unknown:
+        raise UnknownUsers(unknown)
+    return wanted
+
+
+async def add_members(
+    session: AsyncSession,
+    *,
+    group_id: str,
+    user_ids: Sequence[str] | None,
+    source: MembershipSource = MembershipSource.MANUAL,
+) -> GroupResponse:
+    """Add users as direct members held by ``source``. Raises ``GroupNotFound`` and
+    ``UnknownUsers`` (naming every unknown id) before writing anything."""
+    await _require_group(session, group_id)
+    wanted = await _validated_user_ids(session, user_ids)
+    if wanted:
+        await memberships.add_memberships(
+            session, group_id=group_id, user_ids=wanted, source=source.value
+        )
+        await repository.touch_groups(session, [group_id], now_epoch())
+    return await _response_for(session, group_id, redact=False)
+
+
+async def remove_members(
+    session: AsyncSession, *, group_id: str, user_ids: Sequence[str] | None
+) -> GroupResponse:
+    """Remove users from the group whatever source holds them. Raises ``GroupNotFound`` and
+    ``UnknownUsers``."""
+    await _require_group(session, group_id)
+    wanted = await _validated_user_ids(session, user_ids)
+    removed = await memberships.delete_memberships(session, group_id=group_id, user_ids=wanted)
+    if removed:
+        await repository.touch_groups(session, [group_id], now_epoch())
+    return await _response_for(session, group_id, redact=False)
+
+
+async def delete_group(session: AsyncSession, *, group_id: str, settings: Settings) -> None:
+    """Delete the group: its children move to its parent, its memberships go with it, and it
+    stops being the default group. Raises ``GroupNotFound``."""
+    group = await _require_group(session, group_id)
+    await repository.lock_hierarchy(session)
+    await repository.reparent_children(
+        session, group_id=group.id, new_parent_id=group.parent_group_id, now=now_epoch()
+    )
+    await repository.delete_group(session, group.id)
+    await appconfig.forget_default_group(session, group.id, settings=settings)
+
+
+async def add_default_membership(session: AsyncSession, *, user: User, settings: Settings) -> None:
+    """Put a new user in the configured default group, if there is one and it still exists."""
+    group_id = await appconfig.default_group_id(session, settings=settings)
+    if group_id is None or await repository.get_group(session, group_id) is None:
+        return
+    await memberships.add_memberships(
+        session, group_id=group_id, user_ids=[user.id], source=MembershipSource.DEFAULT.value
+    )
+    await repository.touch_groups(session, [group_id], now_epoch())
+

@@ -1,0 +1,1 @@
+"""Direct memberships with their sources, and effective membership through the hierarchy."""

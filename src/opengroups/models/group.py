@@ -1,0 +1,29 @@
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import BigInteger, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from opengroups.models.base import Base, new_id, now_epoch
+
+
+class Group(Base):
+    __tablename__ = "group"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    parent_group_id: Mapped[str | None] = mapped_column(
+        String(36), ForeignKey("group.id", ondelete="SET NULL"), index=True, default=None
+    )
+    user_id: Mapped[str] = mapped_column(String(36))
+    name: Mapped[str] = mapped_column(String(255))
+    # casefold(name): the case-insensitive identity of the group, unique on every database.
+    name_key: Mapped[str] = mapped_column(String(255), unique=True)
+    description: Mapped[str] = mapped_column(Text, default="")
+    data: Mapped[dict[str, Any] | None] = mapped_column(default=None)
+    meta: Mapped[dict[str, Any] | None] = mapped_column(default=None)
+    permissions: Mapped[dict[str, Any] | None] = mapped_column(default=None)
+    created_at: Mapped[int] = mapped_column(BigInteger, default=now_epoch)
+    updated_at: Mapped[int] = mapped_column(BigInteger, default=now_epoch)
+
+    __table_args__ = (Index("ix_group_updated_at_id", "updated_at", "id"),)

@@ -1,0 +1,24 @@
+from __future__ import annotations
+
+from sqlalchemy import BigInteger, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from opengroups.models.base import Base, new_id, now_epoch
+
+
+class User(Base):
+    __tablename__ = "user"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    name: Mapped[str] = mapped_column(String(255))
+    # Stored lower-cased, so the unique constraint is case-insensitive on every database.
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    role: Mapped[str] = mapped_column(String(16), index=True)
+    password_hash: Mapped[str | None] = mapped_column(Text, default=None)
+    api_key_hash: Mapped[str | None] = mapped_column(String(64), unique=True, default=None)
+    profile_image_url: Mapped[str] = mapped_column(Text, default="/user.png")
+    last_active_at: Mapped[int] = mapped_column(BigInteger, default=now_epoch)
+    created_at: Mapped[int] = mapped_column(BigInteger, default=now_epoch, index=True)
+    updated_at: Mapped[int] = mapped_column(BigInteger, default=now_epoch)
+
+    __table_args__ = (Index("ix_user_name_id", "name", "id"),)

@@ -1,0 +1,87 @@
+"""``/api/v1/users``: Open WebUI-compatible user routes."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query
+
+from opengroups.dependencies import AdminUser, SessionDep, VerifiedUser
+from opengroups.errors import InvalidInput
+from opengroups.groups.schemas import GroupModel, UserGroupResponse
+from opengroups.users import service
+from opengroups.users.repository import ORDERABLE_COLUMNS
+from opengroups.users.schemas import (
+    UserDetailResponse,
+    UserGroupIdsListResponse,
+    UserModel,
+    UserUpdateForm,
+)
+
+router = APIRouter(prefix="/api/v1/users", tags=["users"])
+
+
+@router.get("/", response_model=UserGroupIdsListResponse)
+async def list_users(
+    session: SessionDep,
+    _admin: AdminUser,
+    query: Annotated[str | None, Query(max_length=255)] = None,
+    order_by: str = "created_at",
+    direction: Literal["asc", "desc"] = "asc",
+    page: Annotated[int, Query(ge=1)] = 1,
+) -> UserGroupIdsListResponse:
+    """A page of 30 users with their direct group ids. ``order_by`` is a column or
+    ``group_id:<id>`` (that group's direct members first)."""
+    if order_by not in ORDERABLE_COLUMNS and not order_by.startswith("group_id:"):
+        allowed = ", ".join([*ORDERABLE_COLUMNS, "group_id:<id>"])
+        raise InvalidInput(f"order_by must be one of {allowed}.")
+    return await service.list_users(
+        session, query=query, order_by=order_by, direction=direction, page=page
+    )
+
+
+@router.get("/groups", response_model=list[UserGroupResponse] | list[GroupModel])
+async def my_groups(
+    session: SessionDep, user: VerifiedUser, include_inherited: bool = False
+) -> list[GroupModel] | list[UserGroupResponse]:
+    """The caller's groups; ``permissions`` and ``meta`` are null unless the caller is admin."""
+    return await service.user_groups(
+        session,
+        user_id=user.id,
+        include_inherited=include_inherited,
+        redact=user.role != "admin",
+    )
+
+
+@router.get("/permissions")
+async def my_permissions(session: SessionDep, user: VerifiedUser) -> dict[str, Any]:
+    """The caller's effective permission tree."""
+    return await service.effective_permissions(session, user_id=user.id)
+
+
+@router.get("/{user_id}/groups", response_model=list[UserGroupResponse] | list[GroupModel])
+async def user_groups(
+    user_id: str, session: SessionDep, _admin: AdminUser, include_inherited: bool = False
+) -> list[GroupModel] | list[UserGroupResponse]:
+    await service.require_user(session, user_id)
+    return await service.user_groups(
+        session, user_id=user_id, include_inherited=include_inherited, redact=False
+    )
+
+
+@router.get("/{user_id}", response_model=UserDetailResponse)
+async def get_user(user_id: str, session: SessionDep, _admin: AdminUser) -> UserDetailResponse:
+    return await service.get_user_detail(session, user_id=user_id)
+
+
+@router.post("/{user_id}/update", response_model=UserModel)
+async def update_user(
+    user_id: str, form: UserUpdateForm, session: SessionDep, admin: AdminUser
+) -> UserModel:
+    return await service.update_user(session, actor=admin, user_id=user_id, form=form)
+
+
+@router.delete("/{user_id}", response_model=bool)
+async def delete_user(user_id: str, session: SessionDep, admin: AdminUser) -> bool:
+    await service.delete_user(session, actor=admin, user_id=user_id)
+    return True

@@ -1,0 +1,96 @@
+"""The only place with SQL for users."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import ColumnElement, delete, exists, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from opengroups.groups.repository import escape_like
+from opengroups.models import GroupMember, User
+
+ORDERABLE_COLUMNS: dict[str, ColumnElement[object]] = {
+    "name": User.name,
+    "email": User.email,
+    "created_at": User.created_at,
+    "last_active_at": User.last_active_at,
+    "updated_at": User.updated_at,
+    "role": User.role,
+}
+
+
+async def get_user(session: AsyncSession, user_id: str) -> User | None:
+    return await session.get(User, user_id)
+
+
+async def get_user_by_email(session: AsyncSession, email: str) -> User | None:
+    result = await session.execute(select(User).where(User.email == email.lower()))
+    return result.scalar_one_or_none()
+
+
+async def get_user_by_api_key_hash(session: AsyncSession, key_hash: str) -> User | None:
+    result = await session.execute(select(User).where(User.api_key_hash == key_hash))
+    return result.scalar_one_or_none()
+
+
+async def has_any_user(session: AsyncSession) -> bool:
+    return bool((await session.execute(select(exists().select_from(User)))).scalar())
+
+
+async def primary_admin_id(session: AsyncSession) -> str | None:
+    """The oldest admin: the account created first, which others may not demote or delete."""
+    result = await session.execute(
+        select(User.id).where(User.role == "admin").order_by(User.created_at, User.id).limit(1)
+    )
+    return result.scalar_one_or_none()
+
+
+async def add_user(session: AsyncSession, user: User) -> None:
+    session.add(user)
+    await session.flush()
+
+
+async def existing_user_ids(session: AsyncSession, user_ids: Sequence[str]) -> set[str]:
+    if not user_ids:
+        return set()
+    result = await session.execute(select(User.id).where(User.id.in_(list(user_ids))))
+    return set(result.scalars())
+
+
+async def list_users(
+    session: AsyncSession,
+    *,
+    query: str | None,
+    order_by: str,
+    descending: bool,
+    limit: int,
+    offset: int,
+) -> tuple[list[User], int]:
+    """A page of users and the total matching ``query`` (name or e-mail, case-insensitive).
+
+    ``order_by`` is a column name, or ``group_id:<id>`` to put that group's direct members first.
+    """
+    conditions: list[ColumnElement[bool]] = []
+    if query:
+        pattern = f"%{escape_like(query)}%"
+        conditions.append(
+            or_(User.name.ilike(pattern, escape="\\"), User.email.ilike(pattern, escape="\\"))
+        )
+    statement = select(User).where(*conditions)
+    if order_by.startswith("group_id:"):
+        group_id = order_by.removeprefix("group_id:")
+        in_group = exists().where(GroupMember.group_id == group_id, GroupMember.user_id == User.id)
+        statement = statement.order_by(in_group.desc(), User.name, User.id)
+    else:
+        column = ORDERABLE_COLUMNS[order_by]
+        statement = statement.order_by(column.desc() if descending else column.asc(), User.id)
+    users = list((await session.execute(statement.limit(limit).offset(offset))).scalars())
+    total = (
+        await session.execute(select(func.count()).select_from(User).where(*conditions))
+    ).scalar_one()
+    return users, int(total)
+
+
+async def delete_user(session: AsyncSession, user_id: str) -> None:
+    await session.execute(delete(User).where(User.id == user_id))

@@ -1,0 +1,70 @@
+"""Request and response models for users, shaped as Open WebUI's."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from opengroups.schemas_common import Email, Name, Password
+
+Role = Literal["admin", "user", "pending"]
+
+
+class UserModel(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    name: str
+    email: str
+    role: Role
+    profile_image_url: str
+    last_active_at: int
+    updated_at: int
+    created_at: int
+
+
+class UserGroupIdsModel(UserModel):
+    group_ids: list[str] = []
+
+
+class UserGroupIdsListResponse(BaseModel):
+    users: list[UserGroupIdsModel]
+    total: int
+
+
+class UserInfoResponse(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    name: str
+    email: str
+    role: Role
+    profile_image_url: str | None = None
+    bio: str | None = None
+    last_active_at: int | None = None
+    timezone: str | None = None
+    groups: list[dict[str, str]] | None = []
+    is_active: bool = False
+
+
+class GroupRef(BaseModel):
+    id: str
+    name: str
+
+
+class UserDetailResponse(UserModel):
+    """``GET /users/{id}``: the user with the names of their direct groups."""
+
+    groups: list[GroupRef] = []
+    is_active: bool = False
+
+
+class UserUpdateForm(BaseModel):
+    """Partial update: fields not sent stay unchanged. Unknown fields are ignored."""
+
+    role: Role | None = None
+    name: Name | None = None
+    email: Email | None = None
+    profile_image_url: str | None = None
+    password: Password | None = None

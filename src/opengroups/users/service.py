@@ -1,0 +1,180 @@
+"""User rules: accounts, roles, deletion, and the groups a user belongs to."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from opengroups.appconfig import service as appconfig
+from opengroups.auths.security import hash_password
+from opengroups.errors import EmailTaken, NotPermitted, UserNotFound
+from opengroups.groups import repository as groups_repository
+from opengroups.groups.schemas import GroupModel, UserGroupResponse
+from opengroups.memberships import repository as memberships
+from opengroups.models import Group, User, new_id, now_epoch
+from opengroups.permissions import OPEN_WEBUI_CATALOG, effective_tree, fill_missing
+from opengroups.users import repository
+from opengroups.users.schemas import (
+    GroupRef,
+    UserDetailResponse,
+    UserGroupIdsListResponse,
+    UserGroupIdsModel,
+    UserModel,
+    UserUpdateForm,
+)
+
+USERS_PAGE_SIZE = 30
+
+
+async def require_user(session: AsyncSession, user_id: str) -> User:
+    user = await repository.get_user(session, user_id)
+    if user is None:
+        raise UserNotFound(user_id)
+    return user
+
+
+async def create_user(
+    session: AsyncSession,
+    *,
+    name: str,
+    email: str,
+    role: str,
+    password: str | None,
+    profile_image_url: str | None = None,
+) -> User:
+    """Insert a user. Raises ``EmailTaken`` (e-mails are unique, case-insensitively)."""
+    if await repository.get_user_by_email(session, email) is not None:
+        raise EmailTaken(email)
+    now = now_epoch()
+    user = User(
+        id=new_id(),
+        name=name,
+        email=email.lower(),
+        role=role,
+        password_hash=hash_password(password) if password else None,
+        profile_image_url=profile_image_url or "/user.png",
+        last_active_at=now,
+        created_at=now,
+        updated_at=now,
+    )
+    await repository.add_user(session, user)
+    return user
+
+
+async def list_users(
+    session: AsyncSession,
+    *,
+    query: str | None,
+    order_by: str,
+    direction: str,
+    page: int,
+    page_size: int = USERS_PAGE_SIZE,
+) -> UserGroupIdsListResponse:
+    """A page of users, each with its direct group ids (fetched in one batch)."""
+    users, total = await repository.list_users(
+        session,
+        query=query,
+        order_by=order_by,
+        descending=direction == "desc",
+        limit=page_size,
+        offset=(page - 1) * page_size,
+    )
+    group_ids = await memberships.direct_group_ids_by_user(session, [u.id for u in users])
+    return UserGroupIdsListResponse(
+        users=[
+            UserGroupIdsModel(
+                **UserModel.model_validate(user).model_dump(), group_ids=group_ids.get(user.id, [])
+            )
+            for user in users
+        ],
+        total=total,
+    )
+
+
+def _group_model(group: Group, *, redact: bool) -> GroupModel:
+    model = GroupModel.model_validate(group)
+    return model.model_copy(update={"permissions": None, "meta": None}) if redact else model
+
+
+async def user_groups(
+    session: AsyncSession, *, user_id: str, include_inherited: bool, redact: bool
+) -> list[GroupModel] | list[UserGroupResponse]:
+    """The user's direct groups, or with ``include_inherited`` every effective group tagged
+    ``direct`` or ``inherited``."""
+    direct = await memberships.direct_group_ids(session, user_id)
+    if not include_inherited:
+        groups = await groups_repository.groups_by_ids(session, direct)
+        return [_group_model(group, redact=redact) for group in groups]
+    effective = await memberships.effective_group_ids(session, user_id)
+    groups = await groups_repository.groups_by_ids(session, effective)
+    return [
+        UserGroupResponse(
+            **_group_model(group, redact=redact).model_dump(),
+            membership_type="direct" if group.id in direct else "inherited",
+        )
+        for group in groups
+    ]
+
+
+async def get_user_detail(session: AsyncSession, *, user_id: str) -> UserDetailResponse:
+    user = await require_user(session, user_id)
+    groups = await groups_repository.groups_by_ids(
+        session, await memberships.direct_group_ids(session, user_id)
+    )
+    return UserDetailResponse(
+        **UserModel.model_validate(user).model_dump(),
+        groups=[GroupRef(id=group.id, name=group.name) for group in groups],
+    )
+
+
+async def update_user(
+    session: AsyncSession, *, actor: User, user_id: str, form: UserUpdateForm
+) -> UserModel:
+    """Apply the fields sent (``actor`` is the admin making the change). The primary admin's
+    role cannot be changed; e-mails stay unique.
+
+    Raises ``UserNotFound``, ``NotPermitted``, ``EmailTaken``.
+    """
+    user = await require_user(session, user_id)
+    changes: dict[str, Any] = {
+        key: value for key, value in form.model_dump(exclude_unset=True).items() if value is not None
+    }
+    if "role" in changes and changes["role"] != user.role:
+        if user.id == await repository.primary_admin_id(session):
+            raise NotPermitted("The primary admin's role cannot be changed.")
+    if "email" in changes and changes["email"] != user.email:
+        other = await repository.get_user_by_email(session, changes["email"])
+        if other is not None and other.id != user.id:
+            raise EmailTaken(changes["email"])
+    if "password" in changes:
+        user.password_hash = hash_password(changes.pop("password"))
+    for field in ("role", "name", "email", "profile_image_url"):
+        if field in changes:
+            setattr(user, field, changes[field])
+    user.updated_at = now_epoch()
+    await session.flush()
+    return UserModel.model_validate(user)
+
+
+async def delete_user(session: AsyncSession, *, actor: User, user_id: str) -> None:
+    """Delete the user and, in the same transaction, every membership they hold.
+
+    Raises ``UserNotFound``; ``NotPermitted`` for the primary admin and for oneself.
+    """
+    user = await require_user(session, user_id)
+    if user.id == actor.id:
+        raise NotPermitted("You cannot delete your own account.")
+    if user.id == await repository.primary_admin_id(session):
+        raise NotPermitted("The primary admin cannot be deleted.")
+    group_ids = await memberships.delete_user_memberships(session, user.id)
+    await groups_repository.touch_groups(session, group_ids, now_epoch())
+    await repository.delete_user(session, user.id)
+
+
+async def effective_permissions(session: AsyncSession, *, user_id: str) -> dict[str, Any]:
+    """Stored defaults (filled from the catalog) OR the permissions of every effective group."""
+    defaults = fill_missing(await appconfig.stored_default_permissions(session), OPEN_WEBUI_CATALOG)
+    group_ids = await memberships.effective_group_ids(session, user_id)
+    groups = await groups_repository.groups_by_ids(session, group_ids)
+    return effective_tree(defaults, (group.permissions for group in groups))
