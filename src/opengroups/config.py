@@ -33,7 +33,6 @@ class Settings(BaseSettings):
     instance_name: str = "opengroups"
     max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
     max_group_depth: int = Field(default=20, ge=1, le=1000)
-    max_user_ids: int = Field(default=10_000, ge=1)
     host: str = "127.0.0.1"
     port: int = Field(default=8080, ge=1, le=65535)
     workers: int = Field(default=1, ge=1)
