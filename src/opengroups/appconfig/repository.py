@@ -17,7 +17,9 @@ async def get_value(session: AsyncSession, key: str) -> tuple[bool, Any]:
 
 
 async def get_values(session: AsyncSession, keys: list[str]) -> dict[str, Any]:
-    rows = await session.execute(select(ConfigEntry.key, ConfigEntry.value).where(ConfigEntry.key.in_(keys)))
+    rows = await session.execute(
+        select(ConfigEntry.key, ConfigEntry.value).where(ConfigEntry.key.in_(keys))
+    )
     return {key: value for key, value in rows.tuples()}
 
 

@@ -43,12 +43,16 @@ async def get_session_user(
 
 
 @router.post("/signup", response_model=SessionUserResponse)
-async def signup(form: SignupForm, session: SessionDep, settings: SettingsDep) -> SessionUserResponse:
+async def signup(
+    form: SignupForm, session: SessionDep, settings: SettingsDep
+) -> SessionUserResponse:
     return await service.signup(session, form=form, settings=settings)
 
 
 @router.post("/signin", response_model=SessionUserResponse)
-async def signin(form: SigninForm, session: SessionDep, settings: SettingsDep) -> SessionUserResponse:
+async def signin(
+    form: SigninForm, session: SessionDep, settings: SettingsDep
+) -> SessionUserResponse:
     return await service.signin(session, form=form, settings=settings)
 
 

@@ -48,7 +48,9 @@ def issue_token(user_id: str, *, secret: str, expires_in: int) -> IssuedToken:
 def decode_token(token: str, *, secret: str) -> str | None:
     """The user id in a valid, unexpired token, or None for anything else."""
     try:
-        payload = jwt.decode(token, secret, algorithms=[JWT_ALGORITHM], options={"require": ["exp"]})
+        payload = jwt.decode(
+            token, secret, algorithms=[JWT_ALGORITHM], options={"require": ["exp"]}
+        )
     except jwt.PyJWTError:
         return None
     user_id = payload.get("id")

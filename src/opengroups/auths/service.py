@@ -39,13 +39,15 @@ def session_response(
         id=user.id,
         email=user.email,
         name=user.name,
-        role=user.role,  # type: ignore[arg-type]
+        role=user.role,
         profile_image_url=user.profile_image_url,
         permissions=permissions,
     )
 
 
-async def _session_for(session: AsyncSession, user: User, settings: Settings) -> SessionUserResponse:
+async def _session_for(
+    session: AsyncSession, user: User, settings: Settings
+) -> SessionUserResponse:
     issued = issue_token(
         user.id, secret=settings.resolved_secret_key(), expires_in=settings.jwt_expires_in
     )
@@ -59,7 +61,9 @@ async def _session_for(session: AsyncSession, user: User, settings: Settings) ->
     )
 
 
-async def signup(session: AsyncSession, *, form: SignupForm, settings: Settings) -> SessionUserResponse:
+async def signup(
+    session: AsyncSession, *, form: SignupForm, settings: Settings
+) -> SessionUserResponse:
     """Create an account. The very first account becomes admin; later ones get the configured
     default role, and sign-up may be switched off (403). Raises ``EmailTaken``."""
     first = not await users_repository.has_any_user(session)
@@ -79,14 +83,18 @@ async def signup(session: AsyncSession, *, form: SignupForm, settings: Settings)
     return await _session_for(session, user, settings)
 
 
-async def signin(session: AsyncSession, *, form: SigninForm, settings: Settings) -> SessionUserResponse:
+async def signin(
+    session: AsyncSession, *, form: SigninForm, settings: Settings
+) -> SessionUserResponse:
     user = await users_repository.get_user_by_email(session, form.email)
     if not verify_password(user.password_hash if user else None, form.password) or user is None:
         raise InvalidCredentials()
     return await _session_for(session, user, settings)
 
 
-async def add_user(session: AsyncSession, *, form: AddUserForm, settings: Settings) -> SessionUserResponse:
+async def add_user(
+    session: AsyncSession, *, form: AddUserForm, settings: Settings
+) -> SessionUserResponse:
     """An admin creates an account (role ``pending`` unless given); the default group applies."""
     user = await users_service.create_user(
         session,

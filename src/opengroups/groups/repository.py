@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from sqlalchemy import ColumnElement, Select, delete, func, literal, select, text, update
+from sqlalchemy import ColumnElement, delete, func, literal, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -40,9 +40,7 @@ async def get_group_by_name_key(session: AsyncSession, name_key: str) -> Group |
 
 
 async def get_group_with_count(session: AsyncSession, group_id: str) -> tuple[Group, int] | None:
-    result = await session.execute(
-        select(Group, member_count_column()).where(Group.id == group_id)
-    )
+    result = await session.execute(select(Group, member_count_column()).where(Group.id == group_id))
     row = result.tuples().first()
     return None if row is None else (row[0], row[1])
 
@@ -52,14 +50,15 @@ async def add_group(session: AsyncSession, group: Group) -> None:
     await session.flush()
 
 
-def _filtered(statement: Select[tuple[Group, int]] | Select[tuple[int]], conditions: Sequence[ColumnElement[bool]], query: str | None):  # type: ignore[no-untyped-def]
-    for condition in conditions:
-        statement = statement.where(condition)
+def _where(
+    conditions: Sequence[ColumnElement[bool]], query: str | None
+) -> list[ColumnElement[bool]]:
+    """``conditions`` plus a case-insensitive substring match of ``query`` on the name."""
+    where = list(conditions)
     if query:
-        statement = statement.where(
-            Group.name_key.like(f"%{escape_like(query.casefold())}%", escape="\\")
-        )
-    return statement
+        pattern = f"%{escape_like(query.casefold())}%"
+        where.append(Group.name_key.like(pattern, escape="\\"))
+    return where
 
 
 async def list_groups(
@@ -71,7 +70,7 @@ async def list_groups(
     offset: int,
 ) -> list[tuple[Group, int]]:
     """Groups matching every condition, newest change first, each with its direct member count."""
-    statement = _filtered(select(Group, member_count_column()), conditions, query)
+    statement = select(Group, member_count_column()).where(*_where(conditions, query))
     statement = statement.order_by(Group.updated_at.desc(), Group.id.desc()).offset(offset)
     if limit is not None:
         statement = statement.limit(limit)
@@ -82,7 +81,7 @@ async def list_groups(
 async def count_groups(
     session: AsyncSession, *, conditions: Sequence[ColumnElement[bool]], query: str | None
 ) -> int:
-    statement = _filtered(select(func.count()).select_from(Group), conditions, query)
+    statement = select(func.count()).select_from(Group).where(*_where(conditions, query))
     return int((await session.execute(statement)).scalar_one())
 
 
@@ -109,7 +108,11 @@ async def ancestor_ids(session: AsyncSession, group_id: str) -> list[str]:
             chain, parent.id == chain.c.parent_group_id
         )
     )
-    result = await session.execute(select(chain.c.id, func.min(chain.c.level)).group_by(chain.c.id).order_by(func.min(chain.c.level)))
+    result = await session.execute(
+        select(chain.c.id, func.min(chain.c.level))
+        .group_by(chain.c.id)
+        .order_by(func.min(chain.c.level))
+    )
     return [row[0] for row in result.tuples()]
 
 
@@ -169,4 +172,6 @@ async def touch_groups(session: AsyncSession, group_ids: Iterable[str], now: int
 async def lock_hierarchy(session: AsyncSession) -> None:
     """Serialize hierarchy changes for the rest of the transaction (PostgreSQL only)."""
     if session.get_bind().dialect.name == "postgresql":
-        await session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_HIERARCHY_LOCK})
+        await session.execute(
+            text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_HIERARCHY_LOCK}
+        )

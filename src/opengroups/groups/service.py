@@ -382,4 +382,3 @@ async def add_default_membership(session: AsyncSession, *, user: User, settings:
         session, group_id=group_id, user_ids=[user.id], source=MembershipSource.DEFAULT.value
     )
     await repository.touch_groups(session, [group_id], now_epoch())
-

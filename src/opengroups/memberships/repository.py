@@ -17,8 +17,9 @@ from opengroups.models.upsert import insert_ignore
 MembershipFilter = Literal["direct", "inherited", "effective"]
 
 
-def effective_group_ids_query(user_id: str) -> Select[tuple[str]]:
-    """Ids of the groups ``user_id`` is an effective member of: direct groups and their ancestors."""
+def effective_group_ids_query(user_id: str) -> Select[str]:
+    """Ids of the groups ``user_id`` is an effective member of: its direct groups and their
+    ancestors."""
     groups = (
         select(GroupMember.group_id.label("id"))
         .where(GroupMember.user_id == user_id)
@@ -39,7 +40,9 @@ async def effective_group_ids(session: AsyncSession, user_id: str) -> set[str]:
 
 
 async def direct_group_ids(session: AsyncSession, user_id: str) -> set[str]:
-    result = await session.execute(select(GroupMember.group_id).where(GroupMember.user_id == user_id))
+    result = await session.execute(
+        select(GroupMember.group_id).where(GroupMember.user_id == user_id)
+    )
     return set(result.scalars())
 
 
@@ -189,9 +192,7 @@ async def member_page(
         "inherited": int(effective) - int(direct),
     }
     total = counts[membership]
-    result = await session.execute(
-        base.order_by(User.name, User.id).limit(limit).offset(offset)
-    )
+    result = await session.execute(base.order_by(User.name, User.id).limit(limit).offset(offset))
     return [(user, bool(flag)) for user, flag in result.tuples()], total, counts
 
 

@@ -10,7 +10,9 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 
-async def insert_ignore(session: AsyncSession, table: Table, rows: Sequence[dict[str, Any]]) -> None:
+async def insert_ignore(
+    session: AsyncSession, table: Table, rows: Sequence[dict[str, Any]]
+) -> None:
     """Insert ``rows``, silently skipping those that collide with an existing key.
 
     A set operation, safe under concurrent writers: nothing is read first.

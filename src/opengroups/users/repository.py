@@ -6,11 +6,12 @@ from collections.abc import Sequence
 
 from sqlalchemy import ColumnElement, delete, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
 
 from opengroups.groups.repository import escape_like
 from opengroups.models import GroupMember, User
 
-ORDERABLE_COLUMNS: dict[str, ColumnElement[object]] = {
+ORDERABLE_COLUMNS: dict[str, InstrumentedAttribute[str] | InstrumentedAttribute[int]] = {
     "name": User.name,
     "email": User.email,
     "created_at": User.created_at,

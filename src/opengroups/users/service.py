@@ -138,11 +138,13 @@ async def update_user(
     """
     user = await require_user(session, user_id)
     changes: dict[str, Any] = {
-        key: value for key, value in form.model_dump(exclude_unset=True).items() if value is not None
+        key: value
+        for key, value in form.model_dump(exclude_unset=True).items()
+        if value is not None
     }
-    if "role" in changes and changes["role"] != user.role:
-        if user.id == await repository.primary_admin_id(session):
-            raise NotPermitted("The primary admin's role cannot be changed.")
+    role_changes = "role" in changes and changes["role"] != user.role
+    if role_changes and user.id == await repository.primary_admin_id(session):
+        raise NotPermitted("The primary admin's role cannot be changed.")
     if "email" in changes and changes["email"] != user.email:
         other = await repository.get_user_by_email(session, changes["email"])
         if other is not None and other.id != user.id:

@@ -1,0 +1,1 @@
+"""The ``opengroups`` command line, over the same services as the API."""
