@@ -10,11 +10,15 @@ from fastapi.responses import JSONResponse
 
 from opengroups import __version__, migrate
 from opengroups.auths.endpoints import router as auths_router
+from opengroups.authz.context import Authz
+from opengroups.authz.endpoints import router as authz_router
 from opengroups.config import Settings, get_settings
 from opengroups.db import Database
 from opengroups.errors import OpenGroupsError
+from opengroups.grants.endpoints import router as grants_router
 from opengroups.groups.endpoints import router as groups_router
 from opengroups.middleware import BodySizeLimitMiddleware
+from opengroups.permissions import load_catalog
 from opengroups.system.endpoints import router as system_router
 from opengroups.users.endpoints import router as users_router
 
@@ -32,8 +36,14 @@ async def _handle_domain_error(_request: Request, exc: Exception) -> JSONRespons
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
-    """Build the application; the database engine is created when the app starts."""
+    """Build the application; the database engine is created when the app starts.
+
+    Raises ``CatalogError`` when the configured permission catalog cannot be used.
+    """
     settings = prepare_settings(settings or get_settings())
+    authz = Authz(
+        catalog=load_catalog(settings.permission_catalog), admin_bypass=settings.admin_bypass
+    )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -53,8 +63,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.settings = settings
+    app.state.authz = authz
     app.add_exception_handler(OpenGroupsError, _handle_domain_error)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
-    for router in (system_router, auths_router, users_router, groups_router):
+    for router in (
+        system_router,
+        auths_router,
+        authz_router,
+        users_router,
+        groups_router,
+        grants_router,
+    ):
         app.include_router(router)
     return app

@@ -37,6 +37,8 @@ class Settings(BaseSettings):
     port: int = Field(default=8080, ge=1, le=65535)
     workers: int = Field(default=1, ge=1)
     migrate_on_start: bool = True
+    permission_catalog: Path | None = None
+    admin_bypass: bool = True
     log_level: str = "info"
 
     @field_validator("default_group_share", mode="before")
@@ -52,7 +54,7 @@ class Settings(BaseSettings):
                 return False
         return value
 
-    @field_validator("default_group_id", mode="before")
+    @field_validator("default_group_id", "permission_catalog", mode="before")
     @classmethod
     def _blank_is_none(cls, value: object) -> object:
         if isinstance(value, str) and not value.strip():

@@ -10,6 +10,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from opengroups.auths import service as auths_service
+from opengroups.authz.context import Authz
 from opengroups.config import Settings
 from opengroups.db import Database
 from opengroups.errors import AccessProhibited, NotAuthenticated, NotPermitted
@@ -22,6 +23,11 @@ _bearer = HTTPBearer(auto_error=False, description="A JWT from sign-in, or an AP
 def get_settings_dep(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
+
+
+def get_authz(request: Request) -> Authz:
+    authz: Authz = request.app.state.authz
+    return authz
 
 
 def get_database(request: Request) -> Database:
@@ -38,6 +44,7 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
+AuthzDep = Annotated[Authz, Depends(get_authz)]
 # scope="function": the commit happens before the response leaves, so a client that gets 200
 # can rely on its change being stored, and a failed commit is reported as an error.
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]

@@ -20,7 +20,7 @@ async def get_values(session: AsyncSession, keys: list[str]) -> dict[str, Any]:
     rows = await session.execute(
         select(ConfigEntry.key, ConfigEntry.value).where(ConfigEntry.key.in_(keys))
     )
-    return {key: value for key, value in rows.tuples()}
+    return {key: value for key, value in rows}
 
 
 async def set_value(session: AsyncSession, key: str, value: Any) -> None:

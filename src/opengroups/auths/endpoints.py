@@ -16,51 +16,51 @@ from opengroups.auths.schemas import (
 )
 from opengroups.dependencies import (
     AdminUser,
+    AuthzDep,
     BearerDep,
     CurrentUser,
     SessionDep,
     SettingsDep,
     VerifiedUser,
 )
-from opengroups.users import service as users_service
 
 router = APIRouter(prefix="/api/v1/auths", tags=["auths"])
 
 
 @router.get("/", response_model=SessionUserResponse)
 async def get_session_user(
-    session: SessionDep, user: CurrentUser, credentials: BearerDep
+    session: SessionDep, authz: AuthzDep, user: CurrentUser, credentials: BearerDep
 ) -> SessionUserResponse:
     """The caller, with its effective permissions. Pending accounts may call this (and only this)
     so that a client can tell them they are waiting for approval."""
-    permissions = (
-        None
-        if user.role == "pending"
-        else await users_service.effective_permissions(session, user_id=user.id)
-    )
+    permissions = await service.permissions_of(session, authz, user)
     token = credentials.credentials if credentials else ""
     return service.session_response(user, token=token, expires_at=None, permissions=permissions)
 
 
 @router.post("/signup", response_model=SessionUserResponse)
 async def signup(
-    form: SignupForm, session: SessionDep, settings: SettingsDep
+    form: SignupForm, session: SessionDep, authz: AuthzDep, settings: SettingsDep
 ) -> SessionUserResponse:
-    return await service.signup(session, form=form, settings=settings)
+    return await service.signup(session, authz, form=form, settings=settings)
 
 
 @router.post("/signin", response_model=SessionUserResponse)
 async def signin(
-    form: SigninForm, session: SessionDep, settings: SettingsDep
+    form: SigninForm, session: SessionDep, authz: AuthzDep, settings: SettingsDep
 ) -> SessionUserResponse:
-    return await service.signin(session, form=form, settings=settings)
+    return await service.signin(session, authz, form=form, settings=settings)
 
 
 @router.post("/add", response_model=SessionUserResponse)
 async def add_user(
-    form: AddUserForm, session: SessionDep, settings: SettingsDep, _admin: AdminUser
+    form: AddUserForm,
+    session: SessionDep,
+    authz: AuthzDep,
+    settings: SettingsDep,
+    _admin: AdminUser,
 ) -> SessionUserResponse:
-    return await service.add_user(session, form=form, settings=settings)
+    return await service.add_user(session, authz, form=form, settings=settings)
 
 
 @router.post("/api_key", response_model=ApiKeyResponse)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from opengroups.appconfig import service as appconfig
@@ -14,6 +16,8 @@ from opengroups.auths.security import (
     new_api_key,
     verify_password,
 )
+from opengroups.authz import service as authz_service
+from opengroups.authz.context import Authz
 from opengroups.config import Settings
 from opengroups.errors import NotAuthenticated, NotPermitted, OpenGroupsError
 from opengroups.groups import service as groups_service
@@ -30,8 +34,15 @@ class InvalidCredentials(OpenGroupsError):
         super().__init__("The e-mail or password is incorrect.")
 
 
+async def permissions_of(session: AsyncSession, authz: Authz, user: User) -> dict[str, Any] | None:
+    """The effective permission tree; none for pending accounts, which may do nothing."""
+    if user.role == "pending":
+        return None
+    return (await authz_service.effective_permissions(session, authz, user_id=user.id)).tree
+
+
 def session_response(
-    user: User, *, token: str, expires_at: int | None, permissions: dict[str, object] | None
+    user: User, *, token: str, expires_at: int | None, permissions: dict[str, Any] | None
 ) -> SessionUserResponse:
     return SessionUserResponse(
         token=token,
@@ -46,23 +57,19 @@ def session_response(
 
 
 async def _session_for(
-    session: AsyncSession, user: User, settings: Settings
+    session: AsyncSession, authz: Authz, user: User, settings: Settings
 ) -> SessionUserResponse:
     issued = issue_token(
         user.id, secret=settings.resolved_secret_key(), expires_in=settings.jwt_expires_in
     )
-    permissions = (
-        await users_service.effective_permissions(session, user_id=user.id)
-        if user.role != "pending"
-        else None
-    )
+    permissions = await permissions_of(session, authz, user)
     return session_response(
         user, token=issued.token, expires_at=issued.expires_at, permissions=permissions
     )
 
 
 async def signup(
-    session: AsyncSession, *, form: SignupForm, settings: Settings
+    session: AsyncSession, authz: Authz, *, form: SignupForm, settings: Settings
 ) -> SessionUserResponse:
     """Create an account. The very first account becomes admin; later ones get the configured
     default role, and sign-up may be switched off (403). Raises ``EmailTaken``."""
@@ -80,20 +87,20 @@ async def signup(
         profile_image_url=form.profile_image_url,
     )
     await groups_service.add_default_membership(session, user=user, settings=settings)
-    return await _session_for(session, user, settings)
+    return await _session_for(session, authz, user, settings)
 
 
 async def signin(
-    session: AsyncSession, *, form: SigninForm, settings: Settings
+    session: AsyncSession, authz: Authz, *, form: SigninForm, settings: Settings
 ) -> SessionUserResponse:
     user = await users_repository.get_user_by_email(session, form.email)
     if not verify_password(user.password_hash if user else None, form.password) or user is None:
         raise InvalidCredentials()
-    return await _session_for(session, user, settings)
+    return await _session_for(session, authz, user, settings)
 
 
 async def add_user(
-    session: AsyncSession, *, form: AddUserForm, settings: Settings
+    session: AsyncSession, authz: Authz, *, form: AddUserForm, settings: Settings
 ) -> SessionUserResponse:
     """An admin creates an account (role ``pending`` unless given); the default group applies."""
     user = await users_service.create_user(
@@ -105,7 +112,7 @@ async def add_user(
         profile_image_url=form.profile_image_url,
     )
     await groups_service.add_default_membership(session, user=user, settings=settings)
-    return await _session_for(session, user, settings)
+    return await _session_for(session, authz, user, settings)
 
 
 async def authenticate(session: AsyncSession, *, credential: str, settings: Settings) -> User:

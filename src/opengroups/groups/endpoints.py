@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response
 
-from opengroups.dependencies import AdminUser, SessionDep, SettingsDep, VerifiedUser
-from opengroups.groups import service
+from opengroups.dependencies import AdminUser, AuthzDep, SessionDep, SettingsDep, VerifiedUser
+from opengroups.groups import preview, service
 from opengroups.groups.schemas import (
     GroupExportResponse,
     GroupForm,
@@ -55,9 +55,9 @@ async def list_groups(
 
 @router.post("/create", response_model=GroupResponse)
 async def create_group(
-    form: GroupForm, session: SessionDep, settings: SettingsDep, admin: AdminUser
+    form: GroupForm, session: SessionDep, authz: AuthzDep, settings: SettingsDep, admin: AdminUser
 ) -> GroupResponse:
-    return await service.create_group(session, actor=admin, form=form, settings=settings)
+    return await service.create_group(session, authz, actor=admin, form=form, settings=settings)
 
 
 @router.get("/id/{group_id}", response_model=GroupResponse)
@@ -115,10 +115,13 @@ async def update_group(
     group_id: str,
     form: GroupUpdateForm,
     session: SessionDep,
+    authz: AuthzDep,
     settings: SettingsDep,
     _admin: AdminUser,
 ) -> GroupResponse:
-    return await service.update_group(session, group_id=group_id, form=form, settings=settings)
+    return await service.update_group(
+        session, authz, group_id=group_id, form=form, settings=settings
+    )
 
 
 @router.post("/id/{group_id}/users/add", response_model=GroupResponse)
@@ -143,3 +146,14 @@ async def delete_group(
     """Delete the group; its children move to its parent."""
     await service.delete_group(session, group_id=group_id, settings=settings)
     return True
+
+
+@router.get("/id/{group_id}/preview")
+async def preview_group(
+    group_id: str, session: SessionDep, authz: AuthzDep, _admin: AdminUser
+) -> dict[str, Any]:
+    """What membership gives: the group's own permissions, those inherited from the defaults and
+    its ancestors, the effective result, its default models, and the resources readable
+    through it or an ancestor (``models``, ``knowledge``, ``tools`` as Open WebUI; every type
+    under ``resources``)."""
+    return await preview.preview_group(session, authz, group_id=group_id)

@@ -41,7 +41,7 @@ async def get_group_by_name_key(session: AsyncSession, name_key: str) -> Group |
 
 async def get_group_with_count(session: AsyncSession, group_id: str) -> tuple[Group, int] | None:
     result = await session.execute(select(Group, member_count_column()).where(Group.id == group_id))
-    row = result.tuples().first()
+    row = result.first()
     return None if row is None else (row[0], row[1])
 
 
@@ -75,7 +75,7 @@ async def list_groups(
     if limit is not None:
         statement = statement.limit(limit)
     result = await session.execute(statement)
-    return [(group, count) for group, count in result.tuples()]
+    return [(group, count) for group, count in result]
 
 
 async def count_groups(
@@ -113,7 +113,7 @@ async def ancestor_ids(session: AsyncSession, group_id: str) -> list[str]:
         .group_by(chain.c.id)
         .order_by(func.min(chain.c.level))
     )
-    return [row[0] for row in result.tuples()]
+    return [row[0] for row in result]
 
 
 def descendants_cte(group_id: str):  # type: ignore[no-untyped-def]
@@ -135,7 +135,7 @@ async def descendant_levels(session: AsyncSession, group_id: str) -> dict[str, i
     """Every group in the subtree of ``group_id`` (itself included) with its distance from it."""
     tree = descendants_cte(group_id)
     result = await session.execute(select(tree.c.id, func.min(tree.c.level)).group_by(tree.c.id))
-    return {row[0]: row[1] for row in result.tuples()}
+    return {row[0]: row[1] for row in result}
 
 
 async def child_ids(session: AsyncSession, group_id: str) -> list[str]:

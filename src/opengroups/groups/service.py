@@ -14,6 +14,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from opengroups.appconfig import service as appconfig
+from opengroups.authz import service as authz_service
+from opengroups.authz.context import Authz
+from opengroups.authz.revision import bump_revision
 from opengroups.config import Settings
 from opengroups.errors import (
     GroupNotFound,
@@ -21,6 +24,7 @@ from opengroups.errors import (
     NameTaken,
     UnknownUsers,
 )
+from opengroups.grants import repository as grants_repository
 from opengroups.groups import repository
 from opengroups.groups.schemas import (
     GroupExportResponse,
@@ -31,7 +35,7 @@ from opengroups.groups.schemas import (
     GroupResponse,
     GroupUpdateForm,
 )
-from opengroups.groups.sql import SHARE_FALSE, SHARE_MEMBERS, SHARE_TRUE, share_mode
+from opengroups.groups.sql import SHARE_FALSE, SHARE_MEMBERS, SHARE_TRUE, share_literal, share_mode
 from opengroups.memberships import repository as memberships
 from opengroups.memberships.repository import MembershipFilter
 from opengroups.models import Group, MembershipSource, User, new_id, now_epoch
@@ -51,6 +55,25 @@ def to_response(group: Group, member_count: int, *, redact: bool) -> GroupRespon
 
 def _is_admin(user: User) -> bool:
     return user.role == "admin"
+
+
+def share_of(group: Group, settings: Settings) -> str:
+    """The group's share mode, ``'true' | 'false' | 'members'``, read as ``groups/sql.py`` does."""
+    config = (group.data or {}).get("config") if isinstance(group.data, dict) else None
+    if not isinstance(config, dict) or config.get("share") is None:
+        return share_literal(settings.default_group_share)
+    value = config["share"]
+    if isinstance(value, bool):
+        return SHARE_TRUE if value else SHARE_FALSE
+    if isinstance(value, int | float):
+        return SHARE_FALSE if value == 0 else SHARE_TRUE
+    if isinstance(value, str):
+        lowered = value.lower()
+        if lowered in {"true", "1"}:
+            return SHARE_TRUE
+        if lowered == SHARE_MEMBERS:
+            return SHARE_MEMBERS
+    return SHARE_FALSE
 
 
 async def _require_group(session: AsyncSession, group_id: str) -> Group:
@@ -254,10 +277,15 @@ def _with_default_share(data: dict[str, Any] | None, settings: Settings) -> dict
 
 
 async def create_group(
-    session: AsyncSession, *, actor: User, form: GroupForm, settings: Settings
+    session: AsyncSession, authz: Authz, *, actor: User, form: GroupForm, settings: Settings
 ) -> GroupResponse:
-    """Create a group owned by ``actor``. Raises ``NameTaken``, ``GroupNotFound`` (parent),
-    ``HierarchyError``."""
+    """Create a group owned by ``actor``. Raises ``InvalidInput`` (permissions outside the
+    catalog), ``NameTaken``, ``GroupNotFound`` (parent), ``HierarchyError``."""
+    permissions = (
+        None
+        if form.permissions is None
+        else authz_service.validate_permissions(authz, form.permissions)
+    )
     key = await _check_name_free(session, form.name, except_id=None)
     await _check_parent(
         session, group_id=None, parent_id=form.parent_group_id, max_depth=settings.max_group_depth
@@ -272,7 +300,7 @@ async def create_group(
         description=form.description,
         data=_with_default_share(form.data, settings),
         meta=None,
-        permissions=form.permissions,
+        permissions=permissions,
         created_at=now,
         updated_at=now,
     )
@@ -292,19 +320,33 @@ def _merge_data(old: dict[str, Any] | None, new: dict[str, Any] | None) -> dict[
 
 
 async def update_group(
-    session: AsyncSession, *, group_id: str, form: GroupUpdateForm, settings: Settings
+    session: AsyncSession,
+    authz: Authz,
+    *,
+    group_id: str,
+    form: GroupUpdateForm,
+    settings: Settings,
 ) -> GroupResponse:
-    """Apply the fields that were sent. Raises ``GroupNotFound``, ``NameTaken``,
-    ``HierarchyError``."""
-    group = await _require_group(session, group_id)
+    """Apply the fields that were sent. Raises ``GroupNotFound``, ``InvalidInput``,
+    ``NameTaken``, ``HierarchyError``."""
     sent = form.model_fields_set
+    permissions = (
+        None
+        if form.permissions is None
+        else authz_service.validate_permissions(authz, form.permissions)
+    )
+    group = await _require_group(session, group_id)
+    if sent & {"permissions", "parent_group_id"}:
+        # Before any group row is written: every writer takes the revision row first, so two
+        # transactions never wait on each other's rows in opposite orders.
+        await bump_revision(session)
     if "name" in sent and form.name is not None:
         group.name_key = await _check_name_free(session, form.name, except_id=group.id)
         group.name = form.name
     if "description" in sent and form.description is not None:
         group.description = form.description
     if "permissions" in sent:
-        group.permissions = form.permissions
+        group.permissions = permissions
     if "data" in sent:
         group.data = _merge_data(group.data, form.data)
     if "parent_group_id" in sent and form.parent_group_id != group.parent_group_id:
@@ -362,13 +404,15 @@ async def remove_members(
 
 
 async def delete_group(session: AsyncSession, *, group_id: str, settings: Settings) -> None:
-    """Delete the group: its children move to its parent, its memberships go with it, and it
-    stops being the default group. Raises ``GroupNotFound``."""
+    """Delete the group: its children move to its parent, its memberships and the grants naming
+    it go with it, and it stops being the default group. Raises ``GroupNotFound``."""
     group = await _require_group(session, group_id)
+    await bump_revision(session)
     await repository.lock_hierarchy(session)
     await repository.reparent_children(
         session, group_id=group.id, new_parent_id=group.parent_group_id, now=now_epoch()
     )
+    await grants_repository.delete_grants_of_principals(session, "group", [group.id])
     await repository.delete_group(session, group.id)
     await appconfig.forget_default_group(session, group.id, settings=settings)
 

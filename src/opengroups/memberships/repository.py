@@ -10,6 +10,7 @@ from sqlalchemy import ColumnElement, Select, case, delete, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+from opengroups.authz.revision import bump_revision
 from opengroups.groups.repository import descendants_cte, escape_like
 from opengroups.models import Group, GroupMember, GroupMemberSource, User, now_epoch
 from opengroups.models.upsert import insert_ignore
@@ -57,7 +58,7 @@ async def direct_group_ids_by_user(
             .where(GroupMember.user_id.in_(list(user_ids)))
             .order_by(GroupMember.user_id, GroupMember.group_id)
         )
-        for user_id, group_id in result.tuples():
+        for user_id, group_id in result:
             by_user[user_id].append(group_id)
     return by_user
 
@@ -79,6 +80,9 @@ async def add_memberships(
     session: AsyncSession, *, group_id: str, user_ids: Sequence[str], source: str
 ) -> None:
     """Make each user a direct member held by ``source`` (insert-if-absent, no read first)."""
+    if not user_ids:
+        return
+    await bump_revision(session)
     now = now_epoch()
     await insert_ignore(
         session,
@@ -101,6 +105,7 @@ async def delete_memberships(
     """Remove the users from the group whatever holds them; returns who was actually removed."""
     if not user_ids:
         return []
+    await bump_revision(session)
     await session.execute(
         delete(GroupMemberSource).where(
             GroupMemberSource.group_id == group_id,
@@ -117,6 +122,7 @@ async def delete_memberships(
 
 async def delete_user_memberships(session: AsyncSession, user_id: str) -> list[str]:
     """Remove the user from every group; returns the group ids."""
+    await bump_revision(session)
     await session.execute(delete(GroupMemberSource).where(GroupMemberSource.user_id == user_id))
     result = await session.execute(
         delete(GroupMember).where(GroupMember.user_id == user_id).returning(GroupMember.group_id)
@@ -185,7 +191,7 @@ async def member_page(
         base = base.where(per_user.c.direct == 1)
     elif membership == "inherited":
         base = base.where(per_user.c.direct == 0)
-    effective, direct = (await session.execute(counts_statement)).tuples().one()
+    effective, direct = (await session.execute(counts_statement)).one()
     counts = {
         "direct": int(direct),
         "effective": int(effective),
@@ -193,7 +199,7 @@ async def member_page(
     }
     total = counts[membership]
     result = await session.execute(base.order_by(User.name, User.id).limit(limit).offset(offset))
-    return [(user, bool(flag)) for user, flag in result.tuples()], total, counts
+    return [(user, bool(flag)) for user, flag in result], total, counts
 
 
 async def via_group_ids(
@@ -213,7 +219,7 @@ async def via_group_ids(
         .order_by(GroupMember.user_id, GroupMember.group_id)
     )
     via: dict[str, list[str]] = defaultdict(list)
-    for user_id, via_id in result.tuples():
+    for user_id, via_id in result:
         via[user_id].append(via_id)
     return via
 
@@ -230,6 +236,6 @@ async def sources_by_user(
         .order_by(GroupMemberSource.user_id, GroupMemberSource.source)
     )
     sources: dict[str, list[str]] = defaultdict(list)
-    for user_id, source in result.tuples():
+    for user_id, source in result:
         sources[user_id].append(source)
     return sources

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
 
@@ -51,12 +51,6 @@ async def my_groups(
         include_inherited=include_inherited,
         redact=user.role != "admin",
     )
-
-
-@router.get("/permissions")
-async def my_permissions(session: SessionDep, user: VerifiedUser) -> dict[str, Any]:
-    """The caller's effective permission tree."""
-    return await service.effective_permissions(session, user_id=user.id)
 
 
 @router.get("/{user_id}/groups", response_model=list[UserGroupResponse] | list[GroupModel])

@@ -95,3 +95,10 @@ async def list_users(
 
 async def delete_user(session: AsyncSession, user_id: str) -> None:
     await session.execute(delete(User).where(User.id == user_id))
+
+
+async def users_by_ids(session: AsyncSession, user_ids: Sequence[str]) -> list[User]:
+    if not user_ids:
+        return []
+    result = await session.execute(select(User).where(User.id.in_(list(user_ids))))
+    return list(result.scalars())

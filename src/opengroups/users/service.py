@@ -6,14 +6,13 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from opengroups.appconfig import service as appconfig
 from opengroups.auths.security import hash_password
 from opengroups.errors import EmailTaken, NotPermitted, UserNotFound
+from opengroups.grants import repository as grants_repository
 from opengroups.groups import repository as groups_repository
 from opengroups.groups.schemas import GroupModel, UserGroupResponse
 from opengroups.memberships import repository as memberships
 from opengroups.models import Group, User, new_id, now_epoch
-from opengroups.permissions import OPEN_WEBUI_CATALOG, effective_tree, fill_missing
 from opengroups.users import repository
 from opengroups.users.schemas import (
     GroupRef,
@@ -160,7 +159,7 @@ async def update_user(
 
 
 async def delete_user(session: AsyncSession, *, actor: User, user_id: str) -> None:
-    """Delete the user and, in the same transaction, every membership they hold.
+    """Delete the user and, in the same transaction, every membership and grant they hold.
 
     Raises ``UserNotFound``; ``NotPermitted`` for the primary admin and for oneself.
     """
@@ -171,12 +170,5 @@ async def delete_user(session: AsyncSession, *, actor: User, user_id: str) -> No
         raise NotPermitted("The primary admin cannot be deleted.")
     group_ids = await memberships.delete_user_memberships(session, user.id)
     await groups_repository.touch_groups(session, group_ids, now_epoch())
+    await grants_repository.delete_grants_of_principals(session, "user", [user.id])
     await repository.delete_user(session, user.id)
-
-
-async def effective_permissions(session: AsyncSession, *, user_id: str) -> dict[str, Any]:
-    """Stored defaults (filled from the catalog) OR the permissions of every effective group."""
-    defaults = fill_missing(await appconfig.stored_default_permissions(session), OPEN_WEBUI_CATALOG)
-    group_ids = await memberships.effective_group_ids(session, user_id)
-    groups = await groups_repository.groups_by_ids(session, group_ids)
-    return effective_tree(defaults, (group.permissions for group in groups))

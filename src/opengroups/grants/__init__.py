@@ -1,0 +1,1 @@
+"""Resource access grants: who may read or write another application's resources."""

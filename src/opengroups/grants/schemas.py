@@ -1,0 +1,141 @@
+"""Access grants in Open WebUI's shape, and the legacy ``access_control`` form."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+PrincipalType = Literal["user", "group", "anyone"]
+Permission = Literal["read", "write"]
+ResourceType = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_\-]{0,63}$")]
+MAX_GRANTS = 1_000
+EVERYONE = "*"
+
+
+class GrantForm(BaseModel):
+    principal_type: PrincipalType
+    principal_id: Annotated[str, StringConstraints(min_length=1, max_length=255)]
+    permission: Permission
+
+    @model_validator(mode="after")
+    def _anyone_reads_only(self) -> GrantForm:
+        if self.principal_type == "anyone" and (
+            self.principal_id != EVERYONE or self.permission != "read"
+        ):
+            raise ValueError("an 'anyone' grant must be principal_id '*' with permission 'read'")
+        if self.principal_type == "group" and self.principal_id == EVERYONE:
+            raise ValueError("a group grant names one group id, not '*'")
+        return self
+
+
+class LegacyAudience(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    group_ids: list[str] = []
+    user_ids: list[str] = []
+
+
+class GrantsForm(BaseModel):
+    """The full set of grants of a resource, replacing what it had.
+
+    Send ``grants`` (a list), or ``access_control`` in Open WebUI's legacy form:
+    ``null`` = every signed-in user may read, ``{}`` = private,
+    ``{"read": {"group_ids": [], "user_ids": []}, "write": {...}}`` = those principals.
+    """
+
+    grants: list[GrantForm] | None = Field(default=None, max_length=MAX_GRANTS)
+    access_control: dict[str, LegacyAudience] | None = None
+
+    @model_validator(mode="after")
+    def _one_form(self) -> GrantsForm:
+        sent = self.model_fields_set & {"grants", "access_control"}
+        if len(sent) != 1:
+            raise ValueError("send exactly one of 'grants' or 'access_control'")
+        if "grants" in sent and self.grants is None:
+            raise ValueError("grants must be a list (use [] for none)")
+        if self.access_control is not None:
+            unknown = set(self.access_control) - {"read", "write"}
+            if unknown:
+                raise ValueError(
+                    f"access_control keys must be read or write, not {sorted(unknown)}"
+                )
+        return self
+
+    def as_grants(self) -> list[GrantForm]:
+        if "grants" in self.model_fields_set:
+            return list(self.grants or [])
+        return access_control_to_grants(self.access_control)
+
+
+def access_control_to_grants(access_control: dict[str, LegacyAudience] | None) -> list[GrantForm]:
+    if access_control is None:
+        return [GrantForm(principal_type="user", principal_id=EVERYONE, permission="read")]
+    grants: list[GrantForm] = []
+    for permission in ("read", "write"):
+        audience = access_control.get(permission)
+        if audience is None:
+            continue
+        grants += [
+            GrantForm(principal_type="group", principal_id=gid, permission=permission)
+            for gid in audience.group_ids
+        ]
+        grants += [
+            GrantForm(principal_type="user", principal_id=uid, permission=permission)
+            for uid in audience.user_ids
+        ]
+    return grants
+
+
+def grants_to_access_control(grants: list[GrantResponse]) -> dict[str, Any] | None:
+    """The legacy form; any public read (``user:*``) makes it ``null``, as Open WebUI does."""
+    if any(
+        g.principal_type == "user" and g.principal_id == EVERYONE and g.permission == "read"
+        for g in grants
+    ):
+        return None
+    result: dict[str, Any] = {}
+    for permission in ("read", "write"):
+        chosen = [g for g in grants if g.permission == permission]
+        result[permission] = {
+            "group_ids": [g.principal_id for g in chosen if g.principal_type == "group"],
+            "user_ids": [
+                g.principal_id
+                for g in chosen
+                if g.principal_type == "user" and g.principal_id != EVERYONE
+            ],
+        }
+    return result
+
+
+class GrantResponse(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    principal_type: PrincipalType
+    principal_id: str
+    permission: Permission
+
+
+class ResourceGrantsResponse(BaseModel):
+    resource_type: str
+    resource_id: str
+    grants: list[GrantResponse]
+    access_control: dict[str, Any] | None = Field(
+        description="The same grants in Open WebUI's legacy form (null = public read)."
+    )
+
+
+class AccessCheckResponse(BaseModel):
+    user_id: str
+    resource_type: str
+    resource_id: str
+    permission: Permission
+    allowed: bool
+
+
+class AccessibleResourcesResponse(BaseModel):
+    user_id: str
+    resource_type: str
+    permission: Permission
+    resource_ids: list[str]

@@ -1,0 +1,219 @@
+"""Access-grant rules: who may read and change a resource's grants, and the share rule.
+
+Unlike Open WebUI (its weakness S1), naming a group in a grant is checked: the group must exist,
+and a non-admin may name it only if its share setting allows (``false``: nobody but admins;
+``"members"``: its effective members) and their own ``access_grants.allow_groups`` permission
+is on. Users named must exist.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from opengroups.authz import service as authz_service
+from opengroups.authz.context import Authz
+from opengroups.config import Settings
+from opengroups.errors import GroupNotFound, NotPermitted, UserNotFound
+from opengroups.grants import repository
+from opengroups.grants.schemas import (
+    EVERYONE,
+    AccessCheckResponse,
+    AccessibleResourcesResponse,
+    GrantForm,
+    GrantResponse,
+    GrantsForm,
+    Permission,
+    ResourceGrantsResponse,
+    grants_to_access_control,
+)
+from opengroups.groups import repository as groups_repository
+from opengroups.groups.service import share_of
+from opengroups.groups.sql import SHARE_FALSE, SHARE_MEMBERS
+from opengroups.memberships import repository as memberships
+from opengroups.models import User
+from opengroups.users import repository as users_repository
+
+ALLOW_GROUPS_KEY = "access_grants.allow_groups"
+ALLOW_USERS_KEY = "access_grants.allow_users"
+
+
+def _is_admin(user: User) -> bool:
+    return user.role == "admin"
+
+
+async def _response(
+    session: AsyncSession, resource_type: str, resource_id: str
+) -> ResourceGrantsResponse:
+    grants = [
+        GrantResponse.model_validate(grant)
+        for grant in await repository.grants_of(session, resource_type, resource_id)
+    ]
+    return ResourceGrantsResponse(
+        resource_type=resource_type,
+        resource_id=resource_id,
+        grants=grants,
+        access_control=grants_to_access_control(grants),
+    )
+
+
+async def _may_manage(
+    session: AsyncSession, authz: Authz, *, actor: User, resource_type: str, resource_id: str
+) -> bool:
+    """Admins, and users holding ``write`` on the resource, manage its grants."""
+    if _is_admin(actor) and authz.admin_bypass:
+        return True
+    return await repository.has_access(
+        session,
+        user_id=actor.id,
+        resource_type=resource_type,
+        resource_id=resource_id,
+        permission="write",
+    )
+
+
+async def get_grants(
+    session: AsyncSession, authz: Authz, *, actor: User, resource_type: str, resource_id: str
+) -> ResourceGrantsResponse:
+    """The resource's grants. Raises ``NotPermitted`` unless the actor may manage them."""
+    if not await _may_manage(
+        session, authz, actor=actor, resource_type=resource_type, resource_id=resource_id
+    ):
+        raise NotPermitted("Only admins and users with write access may read a resource's grants.")
+    return await _response(session, resource_type, resource_id)
+
+
+async def _check_principals(
+    session: AsyncSession, authz: Authz, *, actor: User, grants: list[GrantForm], settings: Settings
+) -> None:
+    user_ids = {g.principal_id for g in grants if g.principal_type == "user"} - {EVERYONE}
+    known_users = {u.id for u in await users_repository.users_by_ids(session, sorted(user_ids))}
+    missing_users = sorted(user_ids - known_users)
+    if missing_users:
+        raise UserNotFound(", ".join(missing_users))
+    group_ids = sorted({g.principal_id for g in grants if g.principal_type == "group"})
+    groups = {g.id: g for g in await groups_repository.groups_by_ids(session, group_ids)}
+    missing_groups = [gid for gid in group_ids if gid not in groups]
+    if missing_groups:
+        raise GroupNotFound(", ".join(missing_groups))
+    if _is_admin(actor):
+        return
+    granted = (await authz_service.effective_permissions(session, authz, user_id=actor.id)).granted
+    catalog = authz.catalog.defaults
+    if group_ids and ALLOW_GROUPS_KEY in catalog and ALLOW_GROUPS_KEY not in granted:
+        raise NotPermitted("You may not share with groups (access_grants.allow_groups is off).")
+    if user_ids and ALLOW_USERS_KEY in catalog and ALLOW_USERS_KEY not in granted:
+        raise NotPermitted("You may not share with users (access_grants.allow_users is off).")
+    mine: set[str] | None = None
+    for group_id in group_ids:
+        share = share_of(groups[group_id], settings)
+        if share == SHARE_FALSE:
+            raise NotPermitted(f"Group '{group_id}' does not accept shares (share is false).")
+        if share == SHARE_MEMBERS:
+            if mine is None:
+                mine = await memberships.effective_group_ids(session, actor.id)
+            if group_id not in mine:
+                raise NotPermitted(
+                    f"Only members may share with group '{group_id}' (share is \"members\")."
+                )
+
+
+async def set_grants(
+    session: AsyncSession,
+    authz: Authz,
+    *,
+    actor: User,
+    resource_type: str,
+    resource_id: str,
+    form: GrantsForm,
+    settings: Settings,
+) -> ResourceGrantsResponse:
+    """Replace the resource's grants.
+
+    Admins may always; a non-admin may when they hold ``write`` on it, or when it has no grants
+    yet (they are creating it). Raises ``NotPermitted``, ``UserNotFound``, ``GroupNotFound``.
+    """
+    existing = await repository.grants_of(session, resource_type, resource_id)
+    if existing and not await _may_manage(
+        session, authz, actor=actor, resource_type=resource_type, resource_id=resource_id
+    ):
+        raise NotPermitted("Only admins and users with write access may change these grants.")
+    grants = form.as_grants()
+    await _check_principals(session, authz, actor=actor, grants=grants, settings=settings)
+    await repository.replace_grants(
+        session,
+        resource_type=resource_type,
+        resource_id=resource_id,
+        grants=[(g.principal_type, g.principal_id, g.permission) for g in grants],
+    )
+    return await _response(session, resource_type, resource_id)
+
+
+async def _target_user(session: AsyncSession, *, actor: User, user_id: str | None) -> User:
+    if user_id is None or user_id == actor.id:
+        return actor
+    if not _is_admin(actor):
+        raise NotPermitted("Only admins may ask about another user's access.")
+    user = await users_repository.get_user(session, user_id)
+    if user is None:
+        raise UserNotFound(user_id)
+    return user
+
+
+async def check_access(
+    session: AsyncSession,
+    authz: Authz,
+    *,
+    actor: User,
+    user_id: str | None,
+    resource_type: str,
+    resource_id: str,
+    permission: Permission,
+) -> AccessCheckResponse:
+    """Whether the user may use the resource with ``permission``. ``read`` and ``write`` are
+    separate grants, as in Open WebUI. Admins pass when the bypass is on; pending users never."""
+    user = await _target_user(session, actor=actor, user_id=user_id)
+    if user.role == "pending":
+        allowed = False
+    elif _is_admin(user) and authz.admin_bypass:
+        allowed = True
+    else:
+        allowed = await repository.has_access(
+            session,
+            user_id=user.id,
+            resource_type=resource_type,
+            resource_id=resource_id,
+            permission=permission,
+        )
+    return AccessCheckResponse(
+        user_id=user.id,
+        resource_type=resource_type,
+        resource_id=resource_id,
+        permission=permission,
+        allowed=allowed,
+    )
+
+
+async def accessible_resources(
+    session: AsyncSession,
+    authz: Authz,
+    *,
+    actor: User,
+    user_id: str | None,
+    resource_type: str,
+    permission: Permission,
+) -> AccessibleResourcesResponse:
+    """Ids of the resources of a type the user may use (for an admin with the bypass: every id
+    that has a grant of that permission)."""
+    user = await _target_user(session, actor=actor, user_id=user_id)
+    if user.role == "pending":
+        ids: list[str] = []
+    else:
+        ids = await repository.accessible_resource_ids(
+            session,
+            user_id=None if _is_admin(user) and authz.admin_bypass else user.id,
+            resource_type=resource_type,
+            permission=permission,
+        )
+    return AccessibleResourcesResponse(
+        user_id=user.id, resource_type=resource_type, permission=permission, resource_ids=ids
+    )

@@ -1,0 +1,37 @@
+from __future__ import annotations
+
+from sqlalchemy import BigInteger, Index, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from opengroups.models.base import Base, new_id, now_epoch
+
+
+class AccessGrant(Base):
+    """Who may read or write one resource of another application (Open WebUI's access_grant).
+
+    ``principal_type`` is ``user``, ``group`` or ``anyone``; ``principal_id`` a user id, a group
+    id, or ``*`` (``user:*`` = every signed-in user, ``anyone:*`` = also anonymous readers).
+    """
+
+    __tablename__ = "access_grant"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    resource_type: Mapped[str] = mapped_column(String(64))
+    resource_id: Mapped[str] = mapped_column(String(255))
+    principal_type: Mapped[str] = mapped_column(String(16))
+    principal_id: Mapped[str] = mapped_column(String(255))
+    permission: Mapped[str] = mapped_column(String(8))
+    created_at: Mapped[int] = mapped_column(BigInteger, default=now_epoch)
+
+    __table_args__ = (
+        UniqueConstraint(
+            "resource_type",
+            "resource_id",
+            "principal_type",
+            "principal_id",
+            "permission",
+            name="uq_access_grant_grant",
+        ),
+        Index("ix_access_grant_resource", "resource_type", "resource_id"),
+        Index("ix_access_grant_principal", "principal_type", "principal_id", "resource_type"),
+    )

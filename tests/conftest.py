@@ -1,0 +1,218 @@
+"""Test fixtures: a real database (SQLite by default, PostgreSQL when
+``OPENGROUPS_TEST_DATABASE_URL`` is set), migrated once by Alembic and emptied before each test,
+and an HTTP client on the ASGI app."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from sqlalchemy import text
+
+from opengroups import migrate
+from opengroups.app import create_app
+from opengroups.config import Settings
+from opengroups.db import Database, create_engine
+
+TEST_DATABASE_URL_ENV = "OPENGROUPS_TEST_DATABASE_URL"
+TABLES_IN_DELETE_ORDER = [
+    "access_grant",
+    "group_member_source",
+    "group_member",
+    '"group"',
+    '"user"',
+    "config",
+]
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    url = os.environ.get(TEST_DATABASE_URL_ENV)
+    if url:
+        return url
+    return f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+
+
+@pytest.fixture(scope="session")
+def dialect(database_url: str) -> str:
+    return "postgresql" if database_url.startswith("postgresql") else "sqlite"
+
+
+@pytest.fixture(scope="session")
+async def migrated(database_url: str) -> str:
+    """Build the schema the way production does: ``alembic upgrade head``."""
+    engine = create_engine(database_url)
+    try:
+        await migrate.upgrade(engine)
+    finally:
+        await engine.dispose()
+    return database_url
+
+
+async def empty_database(database: Database) -> None:
+    async with database.session(write=True) as session:
+        for table in TABLES_IN_DELETE_ORDER:
+            await session.execute(text(f"DELETE FROM {table}"))  # noqa: S608 - fixed names
+
+
+def make_settings(database_url: str, data_dir: Path, **overrides: Any) -> Settings:
+    return Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        data_dir=data_dir,
+        database_url=database_url,
+        migrate_on_start=False,
+        secret_key="test-secret-key-that-is-long-enough-for-hs256",
+        **overrides,
+    )
+
+
+AppFactory = Callable[..., Awaitable[FastAPI]]
+
+
+@pytest.fixture
+async def app_factory(migrated: str, tmp_path: Path) -> AsyncIterator[AppFactory]:
+    """Start apps with chosen settings; the database is emptied when the first one starts."""
+    contexts: list[Any] = []
+    emptied = False
+
+    async def start(**overrides: Any) -> FastAPI:
+        nonlocal emptied
+        app = create_app(make_settings(migrated, tmp_path, **overrides))
+        context = app.router.lifespan_context(app)
+        await context.__aenter__()
+        contexts.append(context)
+        if not emptied:
+            await empty_database(app.state.database)
+            emptied = True
+        return app
+
+    yield start
+    for context in reversed(contexts):
+        await context.__aexit__(None, None, None)
+
+
+@pytest.fixture
+async def app(app_factory: AppFactory) -> FastAPI:
+    return await app_factory()
+
+
+@pytest.fixture
+async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+        yield http
+
+
+@dataclass
+class Account:
+    id: str
+    email: str
+    token: str
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+
+class Api:
+    """Small helpers over the HTTP API, so tests read as what they check."""
+
+    def __init__(self, client: httpx.AsyncClient) -> None:
+        self.client = client
+        self._admin: Account | None = None
+        self._counter = 0
+
+    async def admin(self) -> Account:
+        """The first account signed up, hence the primary admin."""
+        if self._admin is None:
+            response = await self.client.post(
+                "/api/v1/auths/signup",
+                json={"name": "Admin", "email": "admin@example.com", "password": "admin-pw"},
+            )
+            assert response.status_code == 200, response.text
+            body = response.json()
+            assert body["role"] == "admin"
+            self._admin = Account(body["id"], body["email"], body["token"])
+        return self._admin
+
+    async def user(self, role: str = "user", name: str | None = None) -> Account:
+        admin = await self.admin()
+        self._counter += 1
+        name = name or f"User {self._counter}"
+        email = f"user{self._counter}@example.com"
+        response = await self.client.post(
+            "/api/v1/auths/add",
+            json={"name": name, "email": email, "password": "user-pw", "role": role},
+            headers=admin.headers,
+        )
+        assert response.status_code == 200, response.text
+        body = response.json()
+        return Account(body["id"], body["email"], body["token"])
+
+    async def group(self, name: str, **fields: Any) -> dict[str, Any]:
+        admin = await self.admin()
+        response = await self.client.post(
+            "/api/v1/groups/create", json={"name": name, **fields}, headers=admin.headers
+        )
+        assert response.status_code == 200, response.text
+        body: dict[str, Any] = response.json()
+        return body
+
+    async def add(self, group_id: str, *user_ids: str) -> dict[str, Any]:
+        admin = await self.admin()
+        response = await self.client.post(
+            f"/api/v1/groups/id/{group_id}/users/add",
+            json={"user_ids": list(user_ids)},
+            headers=admin.headers,
+        )
+        assert response.status_code == 200, response.text
+        body: dict[str, Any] = response.json()
+        return body
+
+    async def get(self, path: str, account: Account | None = None, **params: Any) -> httpx.Response:
+        account = account or await self.admin()
+        return await self.client.get(path, headers=account.headers, params=params)
+
+    async def post(self, path: str, body: Any = None, account: Account | None = None) -> httpx.Response:
+        account = account or await self.admin()
+        return await self.client.post(path, json=body, headers=account.headers)
+
+    async def delete(self, path: str, account: Account | None = None) -> httpx.Response:
+        account = account or await self.admin()
+        return await self.client.delete(path, headers=account.headers)
+
+
+@pytest.fixture
+def api(client: httpx.AsyncClient) -> Api:
+    return Api(client)
+
+
+@pytest.fixture
+def database(app: FastAPI) -> Database:
+    db: Database = app.state.database
+    return db
+
+
+async def table_counts(database: Database) -> dict[str, int]:
+    """Rows per table: a cheap fingerprint to show that a failed request wrote nothing."""
+    counts: dict[str, int] = {}
+    async with database.session(write=False) as session:
+        for table in TABLES_IN_DELETE_ORDER:
+            counts[table] = (await session.execute(text(f"SELECT count(*) FROM {table}"))).scalar_one()  # noqa: S608
+    return counts
+
+
+async def snapshot(database: Database) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of every table, to show that a request changed nothing at all."""
+    rows: dict[str, list[tuple[Any, ...]]] = {}
+    async with database.session(write=False) as session:
+        for table in TABLES_IN_DELETE_ORDER:
+            result = await session.execute(text(f"SELECT * FROM {table}"))  # noqa: S608
+            rows[table] = sorted((tuple(str(v) for v in row) for row in result), key=repr)
+    return rows
