@@ -17,6 +17,7 @@ from opengroups.auths import service as auths_service
 from opengroups.config import Settings, get_settings
 from opengroups.db import Database
 from opengroups.errors import OpenGroupsError
+from opengroups.permissions import CatalogError, load_catalog
 from opengroups.users import repository as users_repository
 from opengroups.users import service as users_service
 
@@ -77,6 +78,11 @@ def serve(
     import uvicorn
 
     settings = _settings()
+    try:
+        load_catalog(settings.permission_catalog)  # refuse to start on a bad catalog, clearly
+    except CatalogError as exc:
+        err.print(f"[red]error:[/red] permission catalog: {exc}")
+        raise typer.Exit(EXIT_BAD_INPUT) from exc
     uvicorn.run(
         "opengroups.app:create_app",
         factory=True,

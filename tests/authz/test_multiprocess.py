@@ -1,0 +1,90 @@
+"""Two server processes on one database: a change made through one is seen by the other's
+effective permissions on its very next request (the cache is checked against the revision)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import httpx
+
+from opengroups.db import Database
+from tests.conftest import empty_database
+from tests.servers import running_server
+
+SECRET = "shared-secret-for-two-processes-0123456789"
+
+
+async def test_membership_change_in_one_process_is_seen_by_the_other(
+    migrated: str, tmp_path: Path
+) -> None:
+    database = Database(migrated)
+    try:
+        await empty_database(database)
+    finally:
+        await database.dispose()
+    env = {"OPENGROUPS_SECRET_KEY": SECRET}
+    with (
+        running_server(data_dir=tmp_path / "a", database_url=migrated, extra_env=env) as url_a,
+        running_server(data_dir=tmp_path / "b", database_url=migrated, extra_env=env) as url_b,
+    ):
+        async with httpx.AsyncClient(base_url=url_a) as a, httpx.AsyncClient(base_url=url_b) as b:
+            admin = (
+                await a.post(
+                    "/api/v1/auths/signup",
+                    json={"name": "Admin", "email": "admin@example.com", "password": "pw"},
+                )
+            ).json()
+            admin_headers = {"Authorization": f"Bearer {admin['token']}"}
+            user = (
+                await a.post(
+                    "/api/v1/auths/add",
+                    json={"name": "U", "email": "u@example.com", "password": "pw", "role": "user"},
+                    headers=admin_headers,
+                )
+            ).json()
+            user_headers = {"Authorization": f"Bearer {user['token']}"}
+            group = (
+                await a.post(
+                    "/api/v1/groups/create",
+                    json={"name": "Analysts", "permissions": {"features": {"api_keys": True}}},
+                    headers=admin_headers,
+                )
+            ).json()
+
+            async def api_keys_on_b() -> bool:
+                response = await b.get("/api/v1/users/permissions", headers=user_headers)
+                assert response.status_code == 200, response.text
+                return bool(response.json()["features"]["api_keys"])
+
+            assert await api_keys_on_b() is False  # B computes and caches
+            assert await api_keys_on_b() is False  # B answers from its cache
+
+            added = await a.post(
+                f"/api/v1/groups/id/{group['id']}/users/add",
+                json={"user_ids": [user["id"]]},
+                headers=admin_headers,
+            )
+            assert added.status_code == 200
+            assert await api_keys_on_b() is True  # the very next request on B
+
+            changed = await a.post(
+                f"/api/v1/groups/id/{group['id']}/update",
+                json={"permissions": {}},
+                headers=admin_headers,
+            )
+            assert changed.status_code == 200
+            assert await api_keys_on_b() is False
+
+            await a.post(
+                f"/api/v1/groups/id/{group['id']}/update",
+                json={"permissions": {"features": {"api_keys": True}}},
+                headers=admin_headers,
+            )
+            assert await api_keys_on_b() is True
+            removed = await a.post(
+                f"/api/v1/groups/id/{group['id']}/users/remove",
+                json={"user_ids": [user["id"]]},
+                headers=admin_headers,
+            )
+            assert removed.status_code == 200
+            assert await api_keys_on_b() is False
