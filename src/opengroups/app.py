@@ -20,7 +20,11 @@ from opengroups.groups.endpoints import router as groups_router
 from opengroups.middleware import BodySizeLimitMiddleware
 from opengroups.permissions import load_catalog
 from opengroups.system.endpoints import router as system_router
+from opengroups.transfer.endpoints import router as transfer_router
 from opengroups.users.endpoints import router as users_router
+
+# Bulk imports take bodies up to OPENGROUPS_MAX_IMPORT_BYTES; everything else the smaller limit.
+IMPORT_PATHS = ("/api/v1/transfer/import",)
 
 
 def prepare_settings(settings: Settings) -> Settings:
@@ -65,7 +69,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.authz = authz
     app.add_exception_handler(OpenGroupsError, _handle_domain_error)
-    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        BodySizeLimitMiddleware,
+        max_bytes=settings.max_body_bytes,
+        large_paths=IMPORT_PATHS,
+        large_max_bytes=settings.max_import_bytes,
+    )
     for router in (
         system_router,
         auths_router,
@@ -73,6 +82,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         users_router,
         groups_router,
         grants_router,
+        transfer_router,
     ):
         app.include_router(router)
     return app

@@ -32,6 +32,7 @@ class Settings(BaseSettings):
     default_group_id: str | None = None
     instance_name: str = "opengroups"
     max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
+    max_import_bytes: int = Field(default=64 * 1024 * 1024, ge=1024)
     max_group_depth: int = Field(default=20, ge=1, le=1000)
     host: str = "127.0.0.1"
     port: int = Field(default=8080, ge=1, le=65535)

@@ -86,7 +86,3 @@ class UnknownUsers(InvalidInput):
         self.user_ids = ids
         shown = ", ".join(ids[:50]) + (f" and {len(ids) - 50} more" if len(ids) > 50 else "")
         super().__init__(f"Unknown user ids: {shown}.")
-
-
-class PayloadTooLarge(OpenGroupsError):
-    status_code = 413

@@ -9,7 +9,6 @@ from fastapi import APIRouter, Query, Response
 from opengroups.dependencies import AdminUser, AuthzDep, SessionDep, SettingsDep, VerifiedUser
 from opengroups.groups import preview, service
 from opengroups.groups.schemas import (
-    GroupExportResponse,
     GroupForm,
     GroupInfoResponse,
     GroupMembersResponse,
@@ -71,13 +70,6 @@ async def get_group_info(
 ) -> GroupInfoResponse:
     """Summary of a group the caller may see (an admin, a member, or a group shared with all)."""
     return await service.get_group_info(session, viewer=user, group_id=group_id, settings=settings)
-
-
-@router.get("/id/{group_id}/export", response_model=GroupExportResponse)
-async def export_group(
-    group_id: str, session: SessionDep, _admin: AdminUser
-) -> GroupExportResponse:
-    return await service.export_group(session, group_id=group_id)
 
 
 @router.post("/id/{group_id}/users", response_model=list[UserInfoResponse])

@@ -175,3 +175,23 @@ async def lock_hierarchy(session: AsyncSession) -> None:
         await session.execute(
             text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_HIERARCHY_LOCK}
         )
+
+
+async def all_groups(session: AsyncSession) -> list[Group]:
+    result = await session.execute(select(Group).order_by(Group.name_key, Group.id))
+    return list(result.scalars())
+
+
+async def parent_map(session: AsyncSession) -> dict[str, str | None]:
+    """``{group_id: parent_group_id}`` of every group (10,000 groups is a few hundred KB)."""
+    result = await session.execute(select(Group.id, Group.parent_group_id))
+    return {group_id: parent for group_id, parent in result.tuples()}
+
+
+async def groups_by_name_keys(session: AsyncSession, name_keys: Iterable[str]) -> list[Group]:
+    keys = sorted(set(name_keys))
+    found: list[Group] = []
+    for start in range(0, len(keys), 5_000):
+        chunk = keys[start : start + 5_000]
+        found += (await session.execute(select(Group).where(Group.name_key.in_(chunk)))).scalars()
+    return found

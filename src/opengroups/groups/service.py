@@ -27,7 +27,6 @@ from opengroups.errors import (
 from opengroups.grants import repository as grants_repository
 from opengroups.groups import repository
 from opengroups.groups.schemas import (
-    GroupExportResponse,
     GroupForm,
     GroupInfoResponse,
     GroupMemberInfo,
@@ -176,12 +175,6 @@ async def get_group_info(
     return GroupInfoResponse.model_validate(
         {**GroupResponse.model_validate(group).model_dump(), "member_count": count}
     )
-
-
-async def export_group(session: AsyncSession, *, group_id: str) -> GroupExportResponse:
-    response = await _response_for(session, group_id, redact=False)
-    user_ids = await memberships.direct_member_ids(session, group_id)
-    return GroupExportResponse(**response.model_dump(), user_ids=user_ids)
 
 
 async def list_direct_members(session: AsyncSession, *, group_id: str) -> list[UserInfoResponse]:

@@ -16,6 +16,13 @@ from opengroups.models import Group, GroupMember, GroupMemberSource, User, now_e
 from opengroups.models.upsert import insert_ignore
 
 MembershipFilter = Literal["direct", "inherited", "effective"]
+# Bound parameters per IN list: well under SQLite's and asyncpg's limits (32,766 / 32,767).
+CHUNK = 5_000
+
+
+def chunked(items: Sequence[str], size: int = CHUNK) -> list[list[str]]:
+    values = list(items)
+    return [values[i : i + size] for i in range(0, len(values), size)]
 
 
 def effective_group_ids_query(user_id: str) -> Select[str]:
@@ -239,3 +246,73 @@ async def sources_by_user(
     for user_id, source in result:
         sources[user_id].append(source)
     return sources
+
+
+async def withdraw_source(
+    session: AsyncSession, *, group_id: str, user_ids: Sequence[str], source: str
+) -> list[str]:
+    """Take ``source`` away from these memberships; a membership no source holds any more is
+    deleted. Returns the users who stopped being members."""
+    if not user_ids:
+        return []
+    await bump_revision(session)
+    ids = list(user_ids)
+    await session.execute(
+        delete(GroupMemberSource).where(
+            GroupMemberSource.group_id == group_id,
+            GroupMemberSource.user_id.in_(ids),
+            GroupMemberSource.source == source,
+        )
+    )
+    still_held = (
+        select(GroupMemberSource.user_id)
+        .where(
+            GroupMemberSource.group_id == GroupMember.group_id,
+            GroupMemberSource.user_id == GroupMember.user_id,
+        )
+        .exists()
+    )
+    result = await session.execute(
+        delete(GroupMember)
+        .where(GroupMember.group_id == group_id, GroupMember.user_id.in_(ids), ~still_held)
+        .returning(GroupMember.user_id)
+    )
+    return list(result.scalars())
+
+
+async def members_by_source(
+    session: AsyncSession, *, group_ids: Sequence[str], source: str
+) -> dict[str, set[str]]:
+    """For each group, the users whose membership ``source`` holds."""
+    found: dict[str, set[str]] = defaultdict(set)
+    for chunk in chunked(group_ids):
+        result = await session.execute(
+            select(GroupMemberSource.group_id, GroupMemberSource.user_id).where(
+                GroupMemberSource.group_id.in_(chunk), GroupMemberSource.source == source
+            )
+        )
+        for group_id, user_id in result.tuples():
+            found[group_id].add(user_id)
+    return found
+
+
+async def members_of_groups(session: AsyncSession, group_ids: Sequence[str]) -> dict[str, set[str]]:
+    """For each group, its direct members."""
+    found: dict[str, set[str]] = defaultdict(set)
+    for chunk in chunked(group_ids):
+        result = await session.execute(
+            select(GroupMember.group_id, GroupMember.user_id).where(GroupMember.group_id.in_(chunk))
+        )
+        for group_id, user_id in result.tuples():
+            found[group_id].add(user_id)
+    return found
+
+
+async def all_members_with_users(session: AsyncSession) -> list[tuple[str, str, str, str]]:
+    """``(group_id, user_id, email, name)`` of every direct membership, by group then e-mail."""
+    result = await session.execute(
+        select(GroupMember.group_id, User.id, User.email, User.name)
+        .join(User, User.id == GroupMember.user_id)
+        .order_by(GroupMember.group_id, User.email, User.id)
+    )
+    return [(g, u, e, n) for g, u, e, n in result.tuples()]

@@ -98,7 +98,19 @@ async def delete_user(session: AsyncSession, user_id: str) -> None:
 
 
 async def users_by_ids(session: AsyncSession, user_ids: Sequence[str]) -> list[User]:
-    if not user_ids:
-        return []
-    result = await session.execute(select(User).where(User.id.in_(list(user_ids))))
-    return list(result.scalars())
+    wanted = sorted(set(user_ids))
+    found: list[User] = []
+    for start in range(0, len(wanted), 5_000):
+        chunk = wanted[start : start + 5_000]
+        found += (await session.execute(select(User).where(User.id.in_(chunk)))).scalars()
+    return found
+
+
+async def users_by_emails(session: AsyncSession, emails: Sequence[str]) -> list[User]:
+    """Users whose (lower-cased) e-mail is among ``emails``."""
+    wanted = sorted({email.lower() for email in emails})
+    found: list[User] = []
+    for start in range(0, len(wanted), 5_000):
+        chunk = wanted[start : start + 5_000]
+        found += (await session.execute(select(User).where(User.email.in_(chunk)))).scalars()
+    return found

@@ -1,0 +1,420 @@
+"""Bundle import: validate everything first, then apply in the caller's transaction.
+
+A dry run applies the very same steps inside a savepoint and rolls it back, so the plan it
+reports is exactly what a real import would do.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import TypeAdapter, ValidationError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from opengroups.authz import service as authz_service
+from opengroups.authz.context import Authz
+from opengroups.authz.revision import bump_revision
+from opengroups.config import Settings
+from opengroups.errors import Conflict, InvalidInput
+from opengroups.groups import repository as groups_repository
+from opengroups.groups.schemas import normalize_group_data
+from opengroups.memberships import repository as memberships
+from opengroups.models import Group, MembershipSource, User, new_id, now_epoch
+from opengroups.transfer.schemas import (
+    BUNDLE_FORMAT,
+    BUNDLE_VERSION,
+    Bundle,
+    BundleGroup,
+    GroupOutcome,
+    ImportPolicy,
+    ImportReport,
+    OpenWebUIGroupExport,
+    UnmatchedMember,
+)
+from opengroups.users import repository as users_repository
+
+Progress = Callable[[int, int], None]
+_SOURCE = MembershipSource.IMPORT.value
+
+
+class InvalidBundle(InvalidInput):
+    """422 naming the item that is wrong; the CLI turns it into exit code 2."""
+
+
+def parse_payload(payload: Any) -> Bundle:
+    """An opengroups bundle, or Open WebUI's ``GroupExportResponse`` (one or a list).
+
+    Raises ``InvalidBundle``.
+    """
+    try:
+        if isinstance(payload, dict) and "format" in payload:
+            if payload.get("format") != BUNDLE_FORMAT:
+                raise InvalidBundle(f"Unknown bundle format {payload.get('format')!r}.")
+            if payload.get("version") != BUNDLE_VERSION:
+                raise InvalidBundle(
+                    f"Unknown bundle format version {payload.get('version')!r}; "
+                    f"this instance reads version {BUNDLE_VERSION}."
+                )
+            return Bundle.model_validate(payload)
+        items = payload if isinstance(payload, list) else [payload]
+        if not all(isinstance(item, dict) for item in items):
+            raise InvalidBundle("Expected a bundle, a group export object or a list of them.")
+        exports = TypeAdapter(list[OpenWebUIGroupExport]).validate_python(items)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first["loc"])
+        raise InvalidBundle(f"{where}: {first['msg']}") from exc
+    return Bundle(groups=[export.as_bundle_group() for export in exports])
+
+
+@dataclass
+class _Plan:
+    """What validation resolved, shared by the apply steps."""
+
+    groups: list[BundleGroup]
+    data: dict[str, dict[str, Any] | None] = field(default_factory=dict)
+    permissions: dict[str, dict[str, Any] | None] = field(default_factory=dict)
+    defaults: dict[str, Any] | None = None
+
+
+def _validate(bundle: Bundle, authz: Authz) -> _Plan:
+    """Check every group on its own: ids and names unique in the bundle, data and permissions
+    valid. Raises ``InvalidBundle`` naming the group."""
+    plan = _Plan(groups=bundle.groups)
+    seen_ids: set[str] = set()
+    seen_names: dict[str, str] = {}
+    for group in bundle.groups:
+        label = f"group '{group.name}' ({group.id})"
+        if group.id in seen_ids:
+            raise InvalidBundle(f"{label}: the id appears twice in the bundle.")
+        seen_ids.add(group.id)
+        key = group.name.strip().casefold()
+        if not key:
+            raise InvalidBundle(f"{label}: the name is blank.")
+        if key in seen_names:
+            raise InvalidBundle(f"{label}: the name is also used by group {seen_names[key]}.")
+        seen_names[key] = group.id
+        try:
+            plan.data[group.id] = normalize_group_data(group.data)
+        except ValueError as exc:
+            raise InvalidBundle(f"{label}: {exc}") from exc
+        if group.permissions is not None:
+            try:
+                plan.permissions[group.id] = authz_service.validate_permissions(
+                    authz, group.permissions
+                )
+            except InvalidInput as exc:
+                raise InvalidBundle(f"{label}: {exc.message}") from exc
+        else:
+            plan.permissions[group.id] = None
+    if bundle.default_permissions is not None:
+        try:
+            plan.defaults = authz_service.validate_permissions(
+                authz, bundle.default_permissions, field="default_permissions"
+            )
+        except InvalidInput as exc:
+            raise InvalidBundle(exc.message) from exc
+    return plan
+
+
+def _order_and_check_hierarchy(
+    groups: list[BundleGroup],
+    target_id: dict[str, str],
+    parents: dict[str, str | None],
+    max_depth: int,
+) -> list[BundleGroup]:
+    """Parents before children; refuse unknown parents, cycles and too deep a tree.
+
+    ``parents`` is the whole instance's hierarchy with the bundle's applied on top.
+    """
+    by_target = {target_id[g.id]: g for g in groups}
+    for group in groups:
+        parent = group.parent_group_id
+        if parent is not None and parent not in target_id and parent not in parents:
+            raise InvalidBundle(
+                f"group '{group.name}' ({group.id}): unknown parent group '{parent}'."
+            )
+    depth: dict[str, int] = {}
+
+    def depth_of(group_id: str, trail: tuple[str, ...]) -> int:
+        if group_id in depth:
+            return depth[group_id]
+        if group_id in trail:
+            names = [by_target[g].name if g in by_target else g for g in (*trail, group_id)]
+            raise InvalidBundle(f"The bundle makes a cycle: {' -> '.join(names)}.")
+        parent = parents.get(group_id)
+        value = 1 if parent is None else depth_of(parent, (*trail, group_id)) + 1
+        depth[group_id] = value
+        return value
+
+    for group in groups:
+        level = depth_of(target_id[group.id], ())
+        if level > max_depth:
+            raise InvalidBundle(
+                f"group '{group.name}' ({group.id}) would be {level} levels deep; "
+                f"at most {max_depth} are allowed."
+            )
+    return sorted(groups, key=lambda g: depth[target_id[g.id]])
+
+
+async def _match_users(
+    session: AsyncSession,
+    groups: list[BundleGroup],
+    *,
+    create_missing: bool,
+    report: ImportReport,
+) -> dict[str, set[str]]:
+    """Each bundle group's members as user ids: matched by id, then by e-mail. Members matching
+    nobody are reported (and, if asked, created as ``pending`` users with no password)."""
+    ids = {m.id for g in groups for m in g.members if m.id}
+    emails = {m.email.lower() for g in groups for m in g.members if m.email}
+    by_id = {u.id: u for u in await users_repository.users_by_ids(session, sorted(ids))}
+    by_email = {u.email: u for u in await users_repository.users_by_emails(session, sorted(emails))}
+    created: dict[str, User] = {}
+    resolved: dict[str, set[str]] = {}
+    now = now_epoch()
+    for group in groups:
+        members: set[str] = set()
+        for member in group.members:
+            email = member.email.lower() if member.email else None
+            user = (by_id.get(member.id) if member.id else None) or (
+                by_email.get(email) or created.get(email) if email else None
+            )
+            if user is None and create_missing and email:
+                user_id = member.id if member.id and member.id not in by_id else new_id()
+                user = User(
+                    id=user_id,
+                    name=(member.name or email.split("@")[0])[:255],
+                    email=email,
+                    role="pending",
+                    password_hash=None,
+                    profile_image_url="/user.png",
+                    last_active_at=now,
+                    created_at=now,
+                    updated_at=now,
+                )
+                session.add(user)
+                created[email] = user
+                report.users_created += 1
+            if user is None:
+                report.unmatched_members.append(
+                    UnmatchedMember(
+                        group_id=group.id, group_name=group.name, id=member.id, email=member.email
+                    )
+                )
+                continue
+            members.add(user.id)
+        resolved[group.id] = members
+    if created:
+        await session.flush()
+    return resolved
+
+
+def _fields(group: BundleGroup, plan: _Plan, parent: str | None) -> dict[str, Any]:
+    return {
+        "name": group.name.strip(),
+        "name_key": group.name.strip().casefold(),
+        "description": group.description,
+        "data": plan.data[group.id],
+        "meta": group.meta,
+        "permissions": plan.permissions[group.id],
+        "parent_group_id": parent,
+    }
+
+
+async def import_bundle(
+    session: AsyncSession,
+    authz: Authz,
+    *,
+    actor_id: str,
+    payload: Any,
+    policy: ImportPolicy,
+    dry_run: bool,
+    create_missing_users: bool,
+    settings: Settings,
+    progress: Progress | None = None,
+) -> ImportReport:
+    """Import groups, hierarchy, permissions, members (source ``import``) and defaults.
+
+    Existing groups are matched by id, then by name; ``policy`` says what happens to them:
+    ``fail`` (409 naming them, nothing written), ``skip`` (left as they are) or ``overwrite``
+    (made equal to the bundle; members the bundle no longer lists lose their ``import`` source,
+    other sources are kept). Raises ``InvalidBundle``, ``Conflict``.
+    """
+    bundle = parse_payload(payload)
+    plan = _validate(bundle, authz)
+    report = ImportReport(dry_run=dry_run, policy=policy)
+
+    existing_by_id = {
+        g.id: g for g in await groups_repository.groups_by_ids(session, [g.id for g in plan.groups])
+    }
+    existing_by_key = {
+        g.name_key: g
+        for g in await groups_repository.groups_by_name_keys(
+            session, [g.name.strip().casefold() for g in plan.groups]
+        )
+    }
+    matches: dict[str, Group] = {}
+    for group in plan.groups:
+        match = existing_by_id.get(group.id) or existing_by_key.get(group.name.strip().casefold())
+        if match is not None:
+            matches[group.id] = match
+    if policy == "fail" and matches:
+        names = ", ".join(
+            sorted(
+                f"'{plan_group.name}'" for plan_group in plan.groups if plan_group.id in matches
+            )[:20]
+        )
+        raise Conflict(f"These groups already exist (policy 'fail'): {names}.")
+    for group in plan.groups:  # a rename onto another existing group's name
+        match = matches.get(group.id)
+        other = existing_by_key.get(group.name.strip().casefold())
+        if policy == "overwrite" and match and other and other.id != match.id:
+            raise Conflict(
+                f"group '{group.name}' ({group.id}): its name belongs to another group "
+                f"({other.id})."
+            )
+
+    target_id = {g.id: matches[g.id].id if g.id in matches else g.id for g in plan.groups}
+    writes = [g for g in plan.groups if not (g.id in matches and policy == "skip")]
+    parents = await groups_repository.parent_map(session)
+    for group in writes:
+        parent = group.parent_group_id
+        parents[target_id[group.id]] = target_id.get(parent, parent) if parent else None
+    ordered = _order_and_check_hierarchy(writes, target_id, parents, settings.max_group_depth)
+
+    savepoint = await session.begin_nested()
+    try:
+        await _apply(
+            session,
+            authz,
+            actor_id=actor_id,
+            plan=plan,
+            ordered=ordered,
+            matches=matches,
+            target_id=target_id,
+            report=report,
+            create_missing_users=create_missing_users,
+            progress=progress,
+        )
+        report.skipped = len(plan.groups) - len(writes)
+        report.groups += [
+            GroupOutcome(id=matches[g.id].id, name=matches[g.id].name, action="skipped")
+            for g in plan.groups
+            if g.id in matches and policy == "skip"
+        ]
+    except BaseException:
+        await savepoint.rollback()
+        raise
+    if dry_run:
+        await savepoint.rollback()
+    else:
+        await savepoint.commit()
+    return report
+
+
+async def _apply(
+    session: AsyncSession,
+    authz: Authz,
+    *,
+    actor_id: str,
+    plan: _Plan,
+    ordered: list[BundleGroup],
+    matches: dict[str, Group],
+    target_id: dict[str, str],
+    report: ImportReport,
+    create_missing_users: bool,
+    progress: Progress | None,
+) -> None:
+    # Every writer takes the revision row first (see docs/permissions.md).
+    await bump_revision(session)
+    members = await _match_users(
+        session, ordered, create_missing=create_missing_users, report=report
+    )
+    known_users = {
+        u.id
+        for u in await users_repository.users_by_ids(
+            session, sorted({g.user_id for g in ordered if g.user_id})
+        )
+    }
+    matched_ids = [matches[g.id].id for g in ordered if g.id in matches]
+    current_import = await memberships.members_by_source(
+        session, group_ids=matched_ids, source=_SOURCE
+    )
+    current_members = await memberships.members_of_groups(session, matched_ids)
+    now = now_epoch()
+
+    # New groups first, parents before children, so every parent row exists.
+    for group in ordered:
+        if group.id in matches:
+            continue
+        parent = group.parent_group_id
+        session.add(
+            Group(
+                id=group.id,
+                user_id=group.user_id if group.user_id in known_users else actor_id,
+                created_at=group.created_at or now,
+                updated_at=now,
+                **_fields(group, plan, target_id.get(parent, parent) if parent else None),
+            )
+        )
+    await session.flush()
+
+    for done, group in enumerate(ordered, start=1):
+        gid = target_id[group.id]
+        parent = group.parent_group_id
+        action = "added"
+        if group.id in matches:
+            existing = matches[group.id]
+            wanted = _fields(group, plan, target_id.get(parent, parent) if parent else None)
+            changed = {k: v for k, v in wanted.items() if getattr(existing, k) != v}
+            action = "unchanged"
+            if changed:
+                for key, value in changed.items():
+                    setattr(existing, key, value)
+                existing.updated_at = now
+                action = "updated"
+        desired = members[group.id]
+        held = current_import.get(gid, set())
+        before = current_members.get(gid, set())
+        to_add = sorted(desired - held)
+        removed = await memberships.withdraw_source(
+            session, group_id=gid, user_ids=sorted(held - desired), source=_SOURCE
+        )
+        await memberships.add_memberships(session, group_id=gid, user_ids=to_add, source=_SOURCE)
+        added = len(set(to_add) - before)
+        if (to_add or removed) and action == "unchanged":
+            action = "updated"
+        if (to_add or removed) and group.id in matches:
+            matches[group.id].updated_at = now
+        report.members_added += added
+        report.members_removed += len(removed)
+        if action == "added":
+            report.added += 1
+        elif action == "updated":
+            report.updated += 1
+        else:
+            report.unchanged += 1
+        report.groups.append(
+            GroupOutcome(
+                id=gid,
+                name=group.name,
+                action=action,
+                members_added=added,
+                members_removed=len(removed),
+            )
+        )
+        if progress is not None:
+            progress(done, len(ordered))
+    await session.flush()
+
+    if plan.defaults is not None:
+        current = await authz_service.get_default_permissions(session, authz)
+        wanted_defaults = authz.catalog.render(authz.catalog.values(plan.defaults))
+        if current != wanted_defaults:
+            await authz_service.set_default_permissions(session, authz, plan.defaults)
+            report.defaults = "updated"
+        else:
+            report.defaults = "unchanged"

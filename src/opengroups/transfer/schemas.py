@@ -1,0 +1,156 @@
+"""The bundle format (version 1) and what an import reports.
+
+A bundle is one JSON object::
+
+    {"format": "opengroups-bundle", "version": 1, "source_system": ..., "exported_at": ...,
+     "exported_by": ..., "catalog_version": ..., "default_permissions": {...},
+     "groups": [{"id", "name", "description", "parent_group_id", "user_id", "data", "meta",
+                 "permissions", "created_at", "updated_at",
+                 "members": [{"id", "email", "name"}]}]}
+
+Groups come parents first; members by e-mail. Open WebUI's ``GroupExportResponse`` (one object
+or a list) is accepted by import too.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from opengroups.schemas_common import MAX_DESCRIPTION_LENGTH, MAX_NAME_LENGTH
+
+BUNDLE_FORMAT = "opengroups-bundle"
+BUNDLE_VERSION = 1
+EXPORT_FORMAT_VERSION = "1"
+
+ImportPolicy = Literal["fail", "skip", "overwrite"]
+
+
+class BundleMember(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    id: str | None = Field(default=None, max_length=64)
+    email: str | None = Field(default=None, max_length=320)
+    name: str | None = Field(default=None, max_length=MAX_NAME_LENGTH)
+
+
+class BundleGroup(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    id: str = Field(min_length=1, max_length=64)
+    name: str = Field(min_length=1, max_length=MAX_NAME_LENGTH)
+    description: str = Field(default="", max_length=MAX_DESCRIPTION_LENGTH)
+    parent_group_id: str | None = None
+    user_id: str | None = None
+    data: dict[str, Any] | None = None
+    meta: dict[str, Any] | None = None
+    permissions: dict[str, Any] | None = None
+    created_at: int | None = None
+    updated_at: int | None = None
+    members: list[BundleMember] = []
+
+
+class Bundle(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    format: Literal["opengroups-bundle"] = "opengroups-bundle"
+    version: int = BUNDLE_VERSION
+    source_system: str | None = None
+    exported_at: int | None = None
+    exported_by: str | None = None
+    catalog_version: str | None = None
+    default_permissions: dict[str, Any] | None = None
+    groups: list[BundleGroup] = []
+
+
+class OpenWebUIGroupExport(BaseModel):
+    """Open WebUI's ``GroupExportResponse``: members are ids only."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    id: str = Field(min_length=1, max_length=64)
+    name: str = Field(min_length=1, max_length=MAX_NAME_LENGTH)
+    description: str | None = Field(default="", max_length=MAX_DESCRIPTION_LENGTH)
+    parent_group_id: str | None = None
+    user_id: str | None = None
+    data: dict[str, Any] | None = None
+    meta: dict[str, Any] | None = None
+    permissions: dict[str, Any] | None = None
+    created_at: int | None = None
+    updated_at: int | None = None
+    user_ids: list[str] = []
+
+    def as_bundle_group(self) -> BundleGroup:
+        return BundleGroup(
+            id=self.id,
+            name=self.name,
+            description=self.description or "",
+            parent_group_id=self.parent_group_id,
+            user_id=self.user_id,
+            data=self.data,
+            meta=self.meta,
+            permissions=self.permissions,
+            created_at=self.created_at,
+            updated_at=self.updated_at,
+            members=[BundleMember(id=uid) for uid in self.user_ids],
+        )
+
+
+class UnmatchedMember(BaseModel):
+    group_id: str
+    group_name: str
+    id: str | None
+    email: str | None
+
+
+class GroupOutcome(BaseModel):
+    id: str
+    name: str
+    action: Literal["added", "updated", "unchanged", "skipped"]
+    members_added: int = 0
+    members_removed: int = 0
+
+
+class ImportReport(BaseModel):
+    dry_run: bool
+    policy: ImportPolicy
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    skipped: int = 0
+    members_added: int = 0
+    members_removed: int = 0
+    users_created: int = 0
+    defaults: Literal["updated", "unchanged", "absent"] = "absent"
+    unmatched_members: list[UnmatchedMember] = []
+    groups: list[GroupOutcome] = []
+
+    @property
+    def changed(self) -> bool:
+        return bool(
+            self.added
+            or self.updated
+            or self.members_added
+            or self.members_removed
+            or self.users_created
+            or self.defaults == "updated"
+        )
+
+
+class CsvRowResult(BaseModel):
+    row: int
+    name: str | None = None
+    email: str | None = None
+    status: Literal["added", "already_member", "not_found", "invalid", "duplicate"]
+    user_id: str | None = None
+    message: str | None = None
+
+
+class CsvImportReport(BaseModel):
+    group_id: str
+    added: int
+    already_members: int
+    not_found: int
+    invalid: int
+    rows: list[CsvRowResult]
