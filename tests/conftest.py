@@ -58,18 +58,17 @@ async def migrated(database_url: str) -> str:
 async def empty_database(database: Database) -> None:
     async with database.session(write=True) as session:
         for table in TABLES_IN_DELETE_ORDER:
-            await session.execute(text(f"DELETE FROM {table}"))  # noqa: S608 - fixed names
+            await session.execute(text(f"DELETE FROM {table}"))
 
 
 def make_settings(database_url: str, data_dir: Path, **overrides: Any) -> Settings:
-    return Settings(
-        _env_file=None,  # type: ignore[call-arg]
-        data_dir=data_dir,
-        database_url=database_url,
-        migrate_on_start=False,
-        secret_key="test-secret-key-that-is-long-enough-for-hs256",
-        **overrides,
-    )
+    values: dict[str, Any] = {
+        "data_dir": data_dir,
+        "database_url": database_url,
+        "migrate_on_start": False,
+        "secret_key": "test-secret-key-that-is-long-enough-for-hs256",
+    }
+    return Settings(_env_file=None, **(values | overrides))
 
 
 AppFactory = Callable[..., Awaitable[FastAPI]]
@@ -179,7 +178,9 @@ class Api:
         account = account or await self.admin()
         return await self.client.get(path, headers=account.headers, params=params)
 
-    async def post(self, path: str, body: Any = None, account: Account | None = None) -> httpx.Response:
+    async def post(
+        self, path: str, body: Any = None, account: Account | None = None
+    ) -> httpx.Response:
         account = account or await self.admin()
         return await self.client.post(path, json=body, headers=account.headers)
 
@@ -204,7 +205,9 @@ async def table_counts(database: Database) -> dict[str, int]:
     counts: dict[str, int] = {}
     async with database.session(write=False) as session:
         for table in TABLES_IN_DELETE_ORDER:
-            counts[table] = (await session.execute(text(f"SELECT count(*) FROM {table}"))).scalar_one()  # noqa: S608
+            counts[table] = (
+                await session.execute(text(f"SELECT count(*) FROM {table}"))
+            ).scalar_one()
     return counts
 
 
@@ -213,6 +216,6 @@ async def snapshot(database: Database) -> dict[str, list[tuple[Any, ...]]]:
     rows: dict[str, list[tuple[Any, ...]]] = {}
     async with database.session(write=False) as session:
         for table in TABLES_IN_DELETE_ORDER:
-            result = await session.execute(text(f"SELECT * FROM {table}"))  # noqa: S608
+            result = await session.execute(text(f"SELECT * FROM {table}"))
             rows[table] = sorted((tuple(str(v) for v in row) for row in result), key=repr)
     return rows

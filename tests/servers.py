@@ -35,7 +35,7 @@ def running_server(
     if database_url:
         env["OPENGROUPS_DATABASE_URL"] = database_url
     env |= extra_env or {}
-    process = subprocess.Popen(  # noqa: S603 - our own console script
+    process = subprocess.Popen(
         [OPENGROUPS, "serve", "--port", str(port)],
         env=env,
         stdout=subprocess.DEVNULL,

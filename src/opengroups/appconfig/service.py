@@ -16,6 +16,7 @@ DEFAULT_GROUP_ID = "ui.default_group_id"
 ENABLE_SIGNUP = "auth.enable_signup"
 DEFAULT_USER_ROLE = "auth.default_user_role"
 DEFAULT_PERMISSIONS = "user.permissions"
+PRIMARY_ADMIN_ID = "auth.primary_admin_id"
 
 _KEYS = [DEFAULT_GROUP_ID, ENABLE_SIGNUP, DEFAULT_USER_ROLE]
 
@@ -66,3 +67,14 @@ async def forget_default_group(session: AsyncSession, group_id: str, *, settings
 async def stored_default_permissions(session: AsyncSession) -> dict[str, Any] | None:
     found, value = await repository.get_value(session, DEFAULT_PERMISSIONS)
     return value if found and isinstance(value, dict) else None
+
+
+async def remember_primary_admin(session: AsyncSession, user_id: str) -> None:
+    """Record the account the first sign-up made admin. Creation times have one-second
+    resolution, so "the oldest admin" alone cannot tell apart admins created in one second."""
+    await repository.set_value(session, PRIMARY_ADMIN_ID, user_id)
+
+
+async def recorded_primary_admin_id(session: AsyncSession) -> str | None:
+    found, value = await repository.get_value(session, PRIMARY_ADMIN_ID)
+    return value if found and isinstance(value, str) and value else None

@@ -86,6 +86,8 @@ async def signup(
         password=form.password,
         profile_image_url=form.profile_image_url,
     )
+    if first:
+        await appconfig.remember_primary_admin(session, user.id)
     await groups_service.add_default_membership(session, user=user, settings=settings)
     return await _session_for(session, authz, user, settings)
 

@@ -131,4 +131,4 @@ async def resources_granted_to_groups(
         .distinct()
         .order_by(AccessGrant.resource_type, AccessGrant.resource_id)
     )
-    return [(rt, rid) for rt, rid in result.tuples()]
+    return [(rt, rid) for rt, rid in result]

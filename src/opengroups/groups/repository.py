@@ -185,7 +185,7 @@ async def all_groups(session: AsyncSession) -> list[Group]:
 async def parent_map(session: AsyncSession) -> dict[str, str | None]:
     """``{group_id: parent_group_id}`` of every group (10,000 groups is a few hundred KB)."""
     result = await session.execute(select(Group.id, Group.parent_group_id))
-    return {group_id: parent for group_id, parent in result.tuples()}
+    return {group_id: parent for group_id, parent in result}
 
 
 async def groups_by_name_keys(session: AsyncSession, name_keys: Iterable[str]) -> list[Group]:

@@ -291,7 +291,7 @@ async def members_by_source(
                 GroupMemberSource.group_id.in_(chunk), GroupMemberSource.source == source
             )
         )
-        for group_id, user_id in result.tuples():
+        for group_id, user_id in result:
             found[group_id].add(user_id)
     return found
 
@@ -303,7 +303,7 @@ async def members_of_groups(session: AsyncSession, group_ids: Sequence[str]) -> 
         result = await session.execute(
             select(GroupMember.group_id, GroupMember.user_id).where(GroupMember.group_id.in_(chunk))
         )
-        for group_id, user_id in result.tuples():
+        for group_id, user_id in result:
             found[group_id].add(user_id)
     return found
 
@@ -315,4 +315,4 @@ async def all_members_with_users(session: AsyncSession) -> list[tuple[str, str, 
         .join(User, User.id == GroupMember.user_id)
         .order_by(GroupMember.group_id, User.email, User.id)
     )
-    return [(g, u, e, n) for g, u, e, n in result.tuples()]
+    return [(g, u, e, n) for g, u, e, n in result]

@@ -6,6 +6,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from opengroups.appconfig import service as appconfig
 from opengroups.auths.security import hash_password
 from opengroups.errors import EmailTaken, NotPermitted, UserNotFound
 from opengroups.grants import repository as grants_repository
@@ -31,6 +32,17 @@ async def require_user(session: AsyncSession, user_id: str) -> User:
     if user is None:
         raise UserNotFound(user_id)
     return user
+
+
+async def primary_admin_id(session: AsyncSession) -> str | None:
+    """The admin no one may demote or delete: the account the first sign-up created, else
+    (accounts made another way, such as by the CLI) the oldest admin."""
+    recorded = await appconfig.recorded_primary_admin_id(session)
+    if recorded is not None:
+        user = await repository.get_user(session, recorded)
+        if user is not None and user.role == "admin":
+            return recorded
+    return await repository.primary_admin_id(session)
 
 
 async def create_user(
@@ -142,7 +154,7 @@ async def update_user(
         if value is not None
     }
     role_changes = "role" in changes and changes["role"] != user.role
-    if role_changes and user.id == await repository.primary_admin_id(session):
+    if role_changes and user.id == await primary_admin_id(session):
         raise NotPermitted("The primary admin's role cannot be changed.")
     if "email" in changes and changes["email"] != user.email:
         other = await repository.get_user_by_email(session, changes["email"])
@@ -166,7 +178,7 @@ async def delete_user(session: AsyncSession, *, actor: User, user_id: str) -> No
     user = await require_user(session, user_id)
     if user.id == actor.id:
         raise NotPermitted("You cannot delete your own account.")
-    if user.id == await repository.primary_admin_id(session):
+    if user.id == await primary_admin_id(session):
         raise NotPermitted("The primary admin cannot be deleted.")
     group_ids = await memberships.delete_user_memberships(session, user.id)
     await groups_repository.touch_groups(session, group_ids, now_epoch())

@@ -1,0 +1,76 @@
+"""Listing groups with their member counts runs a fixed number of SQL statements, however many
+groups there are (no N+1)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import pytest
+from sqlalchemy import event
+
+from opengroups.db import Database
+from tests.conftest import Account, Api
+from tests.groups.conftest import GROUPS
+
+
+@contextmanager
+def counting_statements(database: Database) -> Iterator[list[str]]:
+    """Collect every statement the engine sends to the database inside the block."""
+    statements: list[str] = []
+
+    def record(*args: Any) -> None:
+        statements.append(args[2])  # (conn, cursor, statement, parameters, context, many)
+
+    event.listen(database.engine.sync_engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        event.remove(database.engine.sync_engine, "before_cursor_execute", record)
+
+
+async def _create_groups(api: Api, member: Account, start: int, stop: int) -> None:
+    for number in range(start, stop):
+        group = await api.group(f"Group {number:03}")
+        await api.add(group["id"], member.id)
+
+
+async def _statements_for_listing(
+    api: Api, database: Database, account: Account, **params: Any
+) -> tuple[int, list[dict[str, Any]]]:
+    with counting_statements(database) as statements:
+        response = await api.get(f"{GROUPS}/", account, **params)
+    assert response.status_code == 200, response.text
+    body: list[dict[str, Any]] = response.json()
+    return len(statements), body
+
+
+@pytest.mark.parametrize(
+    "params", [{}, {"share": "true"}, {"limit": 500, "query": "group"}], ids=str
+)
+async def test_listing_cost_does_not_grow_with_groups(
+    api: Api, database: Database, params: dict[str, Any]
+) -> None:
+    admin = await api.admin()
+    member = await api.user()
+    await _create_groups(api, member, 0, 5)
+
+    small_admin, groups = await _statements_for_listing(api, database, admin, **params)
+    small_member, _ = await _statements_for_listing(api, database, member, **params)
+    assert len(groups) == 5
+    assert {group["member_count"] for group in groups} == {1}
+
+    await _create_groups(api, member, 5, 100)
+
+    large_admin, groups = await _statements_for_listing(api, database, admin, **params)
+    large_member, seen = await _statements_for_listing(api, database, member, **params)
+    assert len(groups) == 100
+    assert len(seen) == 100
+    assert {group["member_count"] for group in groups} == {1}
+    assert {group["member_count"] for group in seen} == {1}
+    assert large_admin == small_admin
+    assert large_member == small_member
+    # Authentication, the page (with counts as a subquery), the total, and SQLite's BEGIN.
+    assert 0 < small_admin <= 4
+    assert 0 < small_member <= 4
