@@ -27,7 +27,15 @@ from opengroups.permissions import BUILTIN_CATALOG
 from opengroups.transfer import importer
 from opengroups.transfer.schemas import Bundle, BundleGroup, BundleMember
 
-TABLES = ["access_grant", "group_member_source", "group_member", '"group"', '"user"', "config"]
+TABLES = [
+    "access_resource",
+    "access_grant",
+    "group_member_source",
+    "group_member",
+    '"group"',
+    '"user"',
+    "config",
+]
 
 
 def make_bundle(users: list[tuple[str, str]], groups: int, memberships: int, seed: int) -> Bundle:

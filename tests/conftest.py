@@ -22,6 +22,7 @@ from opengroups.db import Database, create_engine
 
 TEST_DATABASE_URL_ENV = "OPENGROUPS_TEST_DATABASE_URL"
 TABLES_IN_DELETE_ORDER = [
+    "access_resource",
     "access_grant",
     "group_member_source",
     "group_member",

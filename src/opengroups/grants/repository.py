@@ -8,7 +8,7 @@ from sqlalchemy import ColumnElement, and_, delete, exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from opengroups.memberships.repository import effective_group_ids_query
-from opengroups.models import AccessGrant, new_id, now_epoch
+from opengroups.models import AccessGrant, AccessResource, new_id, now_epoch
 
 EVERYONE = "*"
 
@@ -126,9 +126,30 @@ async def resources_granted_to_groups(
                     AccessGrant.principal_id.in_(list(group_ids)),
                 ),
                 and_(AccessGrant.principal_type == "user", AccessGrant.principal_id == EVERYONE),
+                AccessGrant.principal_type == "anyone",
             ),
         )
         .distinct()
         .order_by(AccessGrant.resource_type, AccessGrant.resource_id)
     )
     return [(rt, rid) for rt, rid in result]
+
+
+async def get_resource(
+    session: AsyncSession, resource_type: str, resource_id: str
+) -> AccessResource | None:
+    return await session.get(AccessResource, (resource_type, resource_id))
+
+
+async def add_resource(
+    session: AsyncSession, *, resource_type: str, resource_id: str, owner_id: str
+) -> AccessResource:
+    resource = AccessResource(
+        resource_type=resource_type,
+        resource_id=resource_id,
+        owner_id=owner_id,
+        created_at=now_epoch(),
+    )
+    session.add(resource)
+    await session.flush()
+    return resource

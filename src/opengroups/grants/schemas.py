@@ -120,6 +120,9 @@ class GrantResponse(BaseModel):
 class ResourceGrantsResponse(BaseModel):
     resource_type: str
     resource_id: str
+    owner_id: str | None = Field(
+        default=None, description="Who first wrote the resource's grants (they may manage them)."
+    )
     grants: list[GrantResponse]
     access_control: dict[str, Any] | None = Field(
         description="The same grants in Open WebUI's legacy form (null = public read)."

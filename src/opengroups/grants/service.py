@@ -48,19 +48,24 @@ async def _response(
         GrantResponse.model_validate(grant)
         for grant in await repository.grants_of(session, resource_type, resource_id)
     ]
+    resource = await repository.get_resource(session, resource_type, resource_id)
     return ResourceGrantsResponse(
         resource_type=resource_type,
         resource_id=resource_id,
+        owner_id=resource.owner_id if resource else None,
         grants=grants,
         access_control=grants_to_access_control(grants),
     )
 
 
 async def _may_manage(
-    session: AsyncSession, authz: Authz, *, actor: User, resource_type: str, resource_id: str
+    session: AsyncSession, *, actor: User, resource_type: str, resource_id: str
 ) -> bool:
-    """Admins, and users holding ``write`` on the resource, manage its grants."""
-    if _is_admin(actor) and authz.admin_bypass:
+    """Admins, the resource's owner, and users holding ``write`` on it manage its grants."""
+    if _is_admin(actor):
+        return True
+    resource = await repository.get_resource(session, resource_type, resource_id)
+    if resource is not None and resource.owner_id == actor.id:
         return True
     return await repository.has_access(
         session,
@@ -76,9 +81,11 @@ async def get_grants(
 ) -> ResourceGrantsResponse:
     """The resource's grants. Raises ``NotPermitted`` unless the actor may manage them."""
     if not await _may_manage(
-        session, authz, actor=actor, resource_type=resource_type, resource_id=resource_id
+        session, actor=actor, resource_type=resource_type, resource_id=resource_id
     ):
-        raise NotPermitted("Only admins and users with write access may read a resource's grants.")
+        raise NotPermitted(
+            "Only admins, the owner and users with write access may read a resource's grants."
+        )
     return await _response(session, resource_type, resource_id)
 
 
@@ -129,16 +136,24 @@ async def set_grants(
 ) -> ResourceGrantsResponse:
     """Replace the resource's grants.
 
-    Admins may always; a non-admin may when they hold ``write`` on it, or when it has no grants
-    yet (they are creating it). Raises ``NotPermitted``, ``UserNotFound``, ``GroupNotFound``.
+    Admins may always; others when they own it or hold ``write`` on it. The first user to
+    write a resource's grants becomes its owner, so nobody can claim a resource that is already
+    known, even one made private with no grants. Raises ``NotPermitted``, ``UserNotFound``,
+    ``GroupNotFound``.
     """
-    existing = await repository.grants_of(session, resource_type, resource_id)
-    if existing and not await _may_manage(
-        session, authz, actor=actor, resource_type=resource_type, resource_id=resource_id
+    resource = await repository.get_resource(session, resource_type, resource_id)
+    if resource is not None and not await _may_manage(
+        session, actor=actor, resource_type=resource_type, resource_id=resource_id
     ):
-        raise NotPermitted("Only admins and users with write access may change these grants.")
+        raise NotPermitted(
+            "Only admins, the owner and users with write access may change these grants."
+        )
     grants = form.as_grants()
     await _check_principals(session, authz, actor=actor, grants=grants, settings=settings)
+    if resource is None:  # the first writer of a resource's grants owns it
+        await repository.add_resource(
+            session, resource_type=resource_type, resource_id=resource_id, owner_id=actor.id
+        )
     await repository.replace_grants(
         session,
         resource_type=resource_type,

@@ -3,13 +3,14 @@
 from opengroups.models.authz_state import AuthzState
 from opengroups.models.base import Base, new_id, now_epoch
 from opengroups.models.config_entry import ConfigEntry
-from opengroups.models.grant import AccessGrant
+from opengroups.models.grant import AccessGrant, AccessResource
 from opengroups.models.group import Group
 from opengroups.models.membership import GroupMember, GroupMemberSource, MembershipSource
 from opengroups.models.user import User
 
 __all__ = [
     "AccessGrant",
+    "AccessResource",
     "AuthzState",
     "Base",
     "ConfigEntry",

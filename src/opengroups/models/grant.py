@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Index, String, UniqueConstraint
+from sqlalchemy import BigInteger, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from opengroups.models.base import Base, new_id, now_epoch
@@ -35,3 +35,19 @@ class AccessGrant(Base):
         Index("ix_access_grant_resource", "resource_type", "resource_id"),
         Index("ix_access_grant_principal", "principal_type", "principal_id", "resource_type"),
     )
+
+
+class AccessResource(Base):
+    """A resource whose grants opengroups keeps, and who owns it: the first user to write its
+    grants (or none, once that user is deleted). Owners and admins manage a resource's grants
+    even when no grant gives them ``write``; knowing the resource also stops anyone from
+    claiming a resource an admin made private (no grant rows at all)."""
+
+    __tablename__ = "access_resource"
+
+    resource_type: Mapped[str] = mapped_column(String(64), primary_key=True)
+    resource_id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    owner_id: Mapped[str | None] = mapped_column(
+        String(36), ForeignKey("user.id", ondelete="SET NULL"), index=True, default=None
+    )
+    created_at: Mapped[int] = mapped_column(BigInteger, default=now_epoch)
