@@ -1,0 +1,91 @@
+"""``opengroups export`` and ``opengroups import`` as an operator runs them."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from pathlib import Path
+
+from opengroups.db import Database
+from tests.conftest import empty_database
+from tests.servers import OPENGROUPS
+
+
+def run_cli(*args: str, database_url: str, data_dir: Path) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OPENGROUPS_")}
+    env |= {
+        "OPENGROUPS_DATABASE_URL": database_url,
+        "OPENGROUPS_DATA_DIR": str(data_dir),
+        "COLUMNS": "200",
+    }
+    return subprocess.run(
+        [OPENGROUPS, *args], env=env, capture_output=True, text=True, timeout=120, check=False
+    )
+
+
+BUNDLE = {
+    "format": "opengroups-bundle",
+    "version": 1,
+    "groups": [
+        {
+            "id": "p",
+            "name": "Parent",
+            "members": [{"email": "new.person@example.com", "name": "New"}],
+        },
+        {"id": "c", "name": "Child", "parent_group_id": "p", "members": []},
+    ],
+}
+
+
+async def test_cli_import_then_export_round_trip(migrated: str, tmp_path: Path) -> None:
+    database = Database(migrated)
+    try:
+        await empty_database(database)
+    finally:
+        await database.dispose()
+    source = tmp_path / "bundle.json"
+    source.write_text(json.dumps(BUNDLE))
+
+    dry = run_cli("import", str(source), "--dry-run", database_url=migrated, data_dir=tmp_path)
+    assert dry.returncode == 0, dry.stderr
+    assert "dry run" in dry.stdout
+    assert "new.person@example.com" in dry.stdout  # reported as unmatched
+
+    real = run_cli(
+        "import", str(source), "--create-missing-users", database_url=migrated, data_dir=tmp_path
+    )
+    assert real.returncode == 0, real.stderr
+    assert "groups added" in real.stdout
+
+    target = tmp_path / "out.json"
+    exported = run_cli("export", str(target), database_url=migrated, data_dir=tmp_path)
+    assert exported.returncode == 0, exported.stderr
+    bundle = json.loads(target.read_text())
+    assert [g["name"] for g in bundle["groups"]] == ["Parent", "Child"]
+    assert bundle["groups"][0]["members"][0]["email"] == "new.person@example.com"
+
+    again = run_cli(
+        "import", str(source), "--policy", "fail", database_url=migrated, data_dir=tmp_path
+    )
+    assert again.returncode == 2
+    assert "already exist" in again.stderr
+
+
+def test_cli_import_of_a_bad_file_exits_2(migrated: str, tmp_path: Path) -> None:
+    not_json = tmp_path / "broken.json"
+    not_json.write_text("{ nope")
+    result = run_cli("import", str(not_json), database_url=migrated, data_dir=tmp_path)
+    assert result.returncode == 2
+    assert "not valid JSON" in result.stderr
+
+    unknown = tmp_path / "future.json"
+    unknown.write_text(json.dumps({"format": "opengroups-bundle", "version": 7, "groups": []}))
+    result = run_cli("import", str(unknown), database_url=migrated, data_dir=tmp_path)
+    assert result.returncode == 2
+    assert "version" in result.stderr
+
+    missing = run_cli(
+        "import", str(tmp_path / "absent.json"), database_url=migrated, data_dir=tmp_path
+    )
+    assert missing.returncode == 2
