@@ -21,6 +21,11 @@ from opengroups.config import Settings
 from opengroups.db import Database, create_engine
 
 TEST_DATABASE_URL_ENV = "OPENGROUPS_TEST_DATABASE_URL"
+# argon2id at its cheapest: the tests sign up hundreds of accounts. Production keeps the default.
+FAST_PASSWORD_HASHING = {"password_hash_time_cost": 1, "password_hash_memory_kib": 1024}
+FAST_PASSWORD_ENV = {
+    f"OPENGROUPS_{key.upper()}": str(value) for key, value in FAST_PASSWORD_HASHING.items()
+}
 TABLES_IN_DELETE_ORDER = [
     "access_resource",
     "access_grant",
@@ -68,6 +73,7 @@ def make_settings(database_url: str, data_dir: Path, **overrides: Any) -> Settin
         "database_url": database_url,
         "migrate_on_start": False,
         "secret_key": "test-secret-key-that-is-long-enough-for-hs256",
+        **FAST_PASSWORD_HASHING,
     }
     return Settings(_env_file=None, **(values | overrides))
 

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import httpx
 
+from tests.conftest import FAST_PASSWORD_ENV
+
 OPENGROUPS = str(Path(sys.executable).parent / "opengroups")
 START_TIMEOUT_SECONDS = 60
 
@@ -32,6 +34,7 @@ def running_server(
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("OPENGROUPS_")}
     env |= {"OPENGROUPS_DATA_DIR": str(data_dir), "OPENGROUPS_LOG_LEVEL": "warning"}
+    env |= FAST_PASSWORD_ENV
     if database_url:
         env["OPENGROUPS_DATABASE_URL"] = database_url
     env |= extra_env or {}

@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 
 from opengroups import __version__, migrate
 from opengroups.auths.endpoints import router as auths_router
+from opengroups.auths.security import configure_password_hashing
 from opengroups.authz.context import Authz
 from opengroups.authz.endpoints import router as authz_router
 from opengroups.config import Settings, get_settings
@@ -30,6 +31,9 @@ IMPORT_PATHS = ("/api/v1/transfer/import",)
 def prepare_settings(settings: Settings) -> Settings:
     """Settings with the data directory created and the secret key resolved once."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
+    configure_password_hashing(
+        time_cost=settings.password_hash_time_cost, memory_kib=settings.password_hash_memory_kib
+    )
     return settings.model_copy(update={"secret_key": settings.resolved_secret_key()})
 
 

@@ -9,9 +9,7 @@ from tests.grants.conftest import GRANTS, grant, may, put_grants, set_grants
 from tests.permissions.conftest import StartApi
 
 
-async def test_a_private_resource_cannot_be_claimed_by_a_user(
-    api: Api, database: Database
-) -> None:
+async def test_a_private_resource_cannot_be_claimed_by_a_user(api: Api, database: Database) -> None:
     user = await api.user()
     made_private = await put_grants(api, "note/secret", {"access_control": {}})
     assert made_private.status_code == 200
