@@ -15,11 +15,30 @@ from tests.conftest import Account, Api
 ME = f"{AUTHS}/"
 
 
+async def allow_api_keys_for_everyone(api: Api) -> None:
+    response = await api.post("/api/v1/users/default/permissions", {"features": {"api_keys": True}})
+    assert response.status_code == 200, response.text
+
+
 async def new_key(api: Api, account: Account | None = None) -> str:
+    await allow_api_keys_for_everyone(api)
     response = await api.post(f"{AUTHS}/api_key", account=account)
     assert response.status_code == 200, response.text
     key: str = response.json()["api_key"]
     return key
+
+
+async def test_users_need_the_api_keys_permission(api: Api, database: Database) -> None:
+    user, admin = await api.user("user"), await api.admin()
+    refused_key = await api.post(f"{AUTHS}/api_key", account=user)
+    assert refused_key.status_code == 403
+    assert "features.api_keys" in refused_key.json()["detail"]
+    assert (await user_row(database, user.id))["api_key_hash"] is None
+
+    assert (await api.post(f"{AUTHS}/api_key", account=admin)).status_code == 200
+    group = await api.group("Key holders", permissions={"features": {"api_keys": True}})
+    await api.add(group["id"], user.id)
+    assert (await api.post(f"{AUTHS}/api_key", account=user)).status_code == 200
 
 
 async def test_api_key_has_the_sk_prefix_and_authenticates(api: Api) -> None:

@@ -147,3 +147,57 @@ def test_no_arguments_shows_help(invoke: Invoke) -> None:
 
     assert "users" in result.output
     assert "serve" in result.output
+
+
+def test_users_create_follows_the_same_rules_as_the_api(
+    invoke: Invoke, migrated: str, tmp_path: Path
+) -> None:
+    """The first admin made by the CLI is the primary admin; new users join the default group."""
+    admin_id = create(invoke, "root@example.com", "--role", "admin", "--password", "root-pw")
+    token = api_call(
+        migrated,
+        tmp_path,
+        "POST",
+        SIGNIN,
+        json={"email": "root@example.com", "password": "root-pw"},
+    ).json()["token"]
+    headers = {"Authorization": f"Bearer {token}"}
+    group = api_call(
+        migrated,
+        tmp_path,
+        "POST",
+        "/api/v1/groups/create",
+        json={"name": "Everyone"},
+        headers=headers,
+    ).json()
+    config = api_call(
+        migrated,
+        tmp_path,
+        "POST",
+        "/api/v1/auths/admin/config",
+        json={"DEFAULT_GROUP_ID": group["id"]},
+        headers=headers,
+    )
+    assert config.status_code == 200, config.text
+    second_admin = create(invoke, "second@example.com", "--role", "admin")
+
+    members = api_call(
+        migrated, tmp_path, "GET", f"/api/v1/groups/id/{group['id']}/members", headers=headers
+    ).json()
+    assert [m["id"] for m in members["items"]] == [second_admin]
+    assert members["items"][0]["sources"] == ["default"]
+    demote = api_call(
+        migrated,
+        tmp_path,
+        "POST",
+        f"/api/v1/users/{admin_id}/update",
+        json={"role": "user"},
+        headers={"Authorization": f"Bearer {second_admin_token(migrated, tmp_path, invoke)}"},
+    )
+    assert demote.status_code == 403
+
+
+def second_admin_token(migrated: str, tmp_path: Path, invoke: Invoke) -> str:
+    result = invoke("users", "api-key", "second@example.com")
+    assert result.exit_code == 0, result.output
+    return result.stdout.strip()

@@ -64,9 +64,12 @@ async def add_user(
 
 
 @router.post("/api_key", response_model=ApiKeyResponse)
-async def create_api_key(session: SessionDep, user: VerifiedUser) -> ApiKeyResponse:
-    """A new API key for the caller. It is shown once; only its hash is stored."""
-    return ApiKeyResponse(api_key=await service.create_api_key(session, user=user))
+async def create_api_key(
+    session: SessionDep, authz: AuthzDep, user: VerifiedUser
+) -> ApiKeyResponse:
+    """A new API key for the caller, replacing the old one. It is shown once; only its hash is
+    stored. Non-admins need the ``features.api_keys`` permission, as in Open WebUI."""
+    return ApiKeyResponse(api_key=await service.create_api_key(session, authz, user=user))
 
 
 @router.delete("/api_key", response_model=bool)

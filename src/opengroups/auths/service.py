@@ -20,7 +20,6 @@ from opengroups.authz import service as authz_service
 from opengroups.authz.context import Authz
 from opengroups.config import Settings
 from opengroups.errors import NotAuthenticated, NotPermitted, OpenGroupsError
-from opengroups.groups import service as groups_service
 from opengroups.models import User
 from opengroups.users import repository as users_repository
 from opengroups.users import service as users_service
@@ -73,22 +72,20 @@ async def signup(
 ) -> SessionUserResponse:
     """Create an account. The very first account becomes admin; later ones get the configured
     default role, and sign-up may be switched off (403). Raises ``EmailTaken``."""
+    await users_repository.lock_registration(session)  # two "first" sign-ups: one admin
     first = not await users_repository.has_any_user(session)
     config = await appconfig.get_admin_config(session, settings=settings)
     if not first and not config.ENABLE_SIGNUP:
         raise NotPermitted("Sign-up is disabled on this instance. Ask an administrator.")
-    role = "admin" if first else config.DEFAULT_USER_ROLE
-    user = await users_service.create_user(
+    user = await users_service.register_user(
         session,
         name=form.name,
         email=form.email,
-        role=role,
+        role="admin" if first else config.DEFAULT_USER_ROLE,
         password=form.password,
         profile_image_url=form.profile_image_url,
+        settings=settings,
     )
-    if first:
-        await appconfig.remember_primary_admin(session, user.id)
-    await groups_service.add_default_membership(session, user=user, settings=settings)
     return await _session_for(session, authz, user, settings)
 
 
@@ -105,15 +102,15 @@ async def add_user(
     session: AsyncSession, authz: Authz, *, form: AddUserForm, settings: Settings
 ) -> SessionUserResponse:
     """An admin creates an account (role ``pending`` unless given); the default group applies."""
-    user = await users_service.create_user(
+    user = await users_service.register_user(
         session,
         name=form.name,
         email=form.email,
         role=form.role,
         password=form.password,
         profile_image_url=form.profile_image_url,
+        settings=settings,
     )
-    await groups_service.add_default_membership(session, user=user, settings=settings)
     return await _session_for(session, authz, user, settings)
 
 
@@ -129,8 +126,21 @@ async def authenticate(session: AsyncSession, *, credential: str, settings: Sett
     return user
 
 
-async def create_api_key(session: AsyncSession, *, user: User) -> str:
-    """A new API key for ``user``, replacing any previous one. Only its hash is stored."""
+API_KEYS_PERMISSION = "features.api_keys"
+
+
+async def create_api_key(session: AsyncSession, authz: Authz | None, *, user: User) -> str:
+    """A new API key for ``user``, replacing any previous one. Only its hash is stored.
+
+    With ``authz`` (requests), a non-admin needs ``features.api_keys`` when the catalog has it:
+    ``NotPermitted`` otherwise. The CLI passes none: an operator at the console decides.
+    """
+    if authz is not None and user.role != "admin" and API_KEYS_PERMISSION in authz.catalog.defaults:
+        granted = (
+            await authz_service.effective_permissions(session, authz, user_id=user.id)
+        ).granted
+        if API_KEYS_PERMISSION not in granted:
+            raise NotPermitted("You may not create API keys (features.api_keys is off).")
     key = new_api_key()
     user.api_key_hash = hash_api_key(key)
     await session.flush()

@@ -137,9 +137,14 @@ def users_create(
             err.print(f"[red]error:[/red] {field}: {problem['msg']}")
         raise typer.Exit(EXIT_BAD_INPUT) from exc
 
-    async def work(session: AsyncSession, _settings: Settings) -> str:
-        user = await users_service.create_user(
-            session, name=form.name, email=form.email, role=form.role, password=password
+    async def work(session: AsyncSession, settings: Settings) -> str:
+        user = await users_service.register_user(
+            session,
+            name=form.name,
+            email=form.email,
+            role=form.role,
+            password=password,
+            settings=settings,
         )
         return user.id
 
@@ -154,14 +159,14 @@ def users_api_key(email: Annotated[str, typer.Argument(help="The user's e-mail."
         user = await users_repository.get_user_by_email(session, email)
         if user is None:
             raise OpenGroupsError(f"No user with the e-mail '{email}'.", 404)
-        return await auths_service.create_api_key(session, user=user)
+        return await auths_service.create_api_key(session, None, user=user)
 
     typer.echo(_run(work))
 
 
-def _system_actor_id(primary_admin: str | None) -> str:
+async def _system_actor_id(session: AsyncSession) -> str:
     """Who the CLI acts as: the primary admin when there is one."""
-    return primary_admin or CLI_ACTOR
+    return await users_service.primary_admin_id(session) or CLI_ACTOR
 
 
 CLI_ACTOR = "opengroups-cli"
@@ -179,7 +184,7 @@ def export_command(
 
     async def work(session: AsyncSession, settings: Settings) -> str:
         authz = Authz(catalog=load_catalog(settings.permission_catalog))
-        actor = _system_actor_id(await users_repository.primary_admin_id(session))
+        actor = await _system_actor_id(session)
         with err.status("Exporting groups and members…"):
             bundle = await export.export_bundle(session, authz, actor_id=actor, settings=settings)
         err.print(f"Exported {len(bundle.groups)} groups.")
@@ -228,7 +233,7 @@ def import_command(
 
     async def work(session: AsyncSession, settings: Settings) -> ImportReport:
         authz = Authz(catalog=load_catalog(settings.permission_catalog))
-        actor = _system_actor_id(await users_repository.primary_admin_id(session))
+        actor = await _system_actor_id(session)
         with Progress(console=err, transient=True) as bar:
             task = bar.add_task("Importing groups", total=None)
 

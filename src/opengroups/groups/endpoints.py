@@ -16,6 +16,7 @@ from opengroups.groups.schemas import (
     GroupUpdateForm,
     UserIdsForm,
 )
+from opengroups.memberships import service as memberships_service
 from opengroups.memberships.repository import MembershipFilter
 from opengroups.users.schemas import UserInfoResponse
 
@@ -77,7 +78,7 @@ async def list_group_users(
     group_id: str, session: SessionDep, _admin: AdminUser
 ) -> list[UserInfoResponse]:
     """The direct members (unpaginated, as Open WebUI; prefer ``GET .../members``)."""
-    return await service.list_direct_members(session, group_id=group_id)
+    return await memberships_service.list_direct_members(session, group_id=group_id)
 
 
 @router.get("/id/{group_id}/members", response_model=GroupMembersResponse)
@@ -88,11 +89,11 @@ async def list_group_members(
     membership: MembershipFilter = "effective",
     query: Annotated[str | None, Query(max_length=255)] = None,
     page: Annotated[int, Query(ge=1)] = 1,
-    limit: Annotated[int, Query(ge=1, le=1000)] = service.MEMBERS_PAGE_SIZE,
+    limit: Annotated[int, Query(ge=1, le=1000)] = memberships_service.MEMBERS_PAGE_SIZE,
 ) -> GroupMembersResponse:
     """A page of members: ``direct``, ``inherited`` (through a group below) or ``effective``
     (both). ``limit`` defaults to Open WebUI's page of 30."""
-    return await service.list_members(
+    return await memberships_service.list_members(
         session,
         group_id=group_id,
         membership=membership,
@@ -121,14 +122,16 @@ async def add_users(
     group_id: str, form: UserIdsForm, session: SessionDep, _admin: AdminUser
 ) -> GroupResponse:
     """Add direct members. Unknown user ids: 422 naming them, nothing added."""
-    return await service.add_members(session, group_id=group_id, user_ids=form.user_ids)
+    return await memberships_service.add_members(session, group_id=group_id, user_ids=form.user_ids)
 
 
 @router.post("/id/{group_id}/users/remove", response_model=GroupResponse)
 async def remove_users(
     group_id: str, form: UserIdsForm, session: SessionDep, _admin: AdminUser
 ) -> GroupResponse:
-    return await service.remove_members(session, group_id=group_id, user_ids=form.user_ids)
+    return await memberships_service.remove_members(
+        session, group_id=group_id, user_ids=form.user_ids
+    )
 
 
 @router.delete("/id/{group_id}/delete", response_model=bool)

@@ -6,7 +6,6 @@ makes the whole operation all-or-nothing.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import ColumnElement, or_
@@ -22,26 +21,18 @@ from opengroups.errors import (
     GroupNotFound,
     HierarchyError,
     NameTaken,
-    UnknownUsers,
 )
 from opengroups.grants import repository as grants_repository
 from opengroups.groups import repository
 from opengroups.groups.schemas import (
     GroupForm,
     GroupInfoResponse,
-    GroupMemberInfo,
-    GroupMembersResponse,
     GroupResponse,
     GroupUpdateForm,
 )
 from opengroups.groups.sql import SHARE_FALSE, SHARE_MEMBERS, SHARE_TRUE, share_literal, share_mode
 from opengroups.memberships import repository as memberships
-from opengroups.memberships.repository import MembershipFilter
-from opengroups.models import Group, MembershipSource, User, new_id, now_epoch
-from opengroups.users import repository as users_repository
-from opengroups.users.schemas import UserInfoResponse
-
-MEMBERS_PAGE_SIZE = 30
+from opengroups.models import Group, User, new_id, now_epoch
 
 
 def to_response(group: Group, member_count: int, *, redact: bool) -> GroupResponse:
@@ -75,14 +66,14 @@ def share_of(group: Group, settings: Settings) -> str:
     return SHARE_FALSE
 
 
-async def _require_group(session: AsyncSession, group_id: str) -> Group:
+async def require_group(session: AsyncSession, group_id: str) -> Group:
     group = await repository.get_group(session, group_id)
     if group is None:
         raise GroupNotFound(group_id)
     return group
 
 
-async def _response_for(session: AsyncSession, group_id: str, *, redact: bool) -> GroupResponse:
+async def response_for(session: AsyncSession, group_id: str, *, redact: bool) -> GroupResponse:
     found = await repository.get_group_with_count(session, group_id)
     if found is None:
         raise GroupNotFound(group_id)
@@ -138,7 +129,7 @@ async def list_visible_groups(
 
 async def get_group(session: AsyncSession, *, group_id: str) -> GroupResponse:
     """The full group (admin view). Raises ``GroupNotFound``."""
-    return await _response_for(session, group_id, redact=False)
+    return await response_for(session, group_id, redact=False)
 
 
 async def can_see_group(
@@ -175,47 +166,6 @@ async def get_group_info(
     return GroupInfoResponse.model_validate(
         {**GroupResponse.model_validate(group).model_dump(), "member_count": count}
     )
-
-
-async def list_direct_members(session: AsyncSession, *, group_id: str) -> list[UserInfoResponse]:
-    await _require_group(session, group_id)
-    users = await memberships.direct_members(session, group_id)
-    return [UserInfoResponse.model_validate(user) for user in users]
-
-
-async def list_members(
-    session: AsyncSession,
-    *,
-    group_id: str,
-    membership: MembershipFilter,
-    query: str | None,
-    page: int,
-    page_size: int = MEMBERS_PAGE_SIZE,
-) -> GroupMembersResponse:
-    """A page of the group's direct, inherited or effective members, ordered by name."""
-    await _require_group(session, group_id)
-    rows, total, counts = await memberships.member_page(
-        session,
-        group_id=group_id,
-        membership=membership,
-        query=query,
-        limit=page_size,
-        offset=(page - 1) * page_size,
-    )
-    user_ids = [user.id for user, _ in rows]
-    via = await memberships.via_group_ids(session, group_id=group_id, user_ids=user_ids)
-    direct_ids = [user.id for user, direct in rows if direct]
-    sources = await memberships.sources_by_user(session, group_id=group_id, user_ids=direct_ids)
-    items = [
-        GroupMemberInfo(
-            **UserInfoResponse.model_validate(user).model_dump(),
-            membership_type="direct" if direct else "inherited",
-            via_group_ids=via.get(user.id, []),
-            sources=sources.get(user.id, []),
-        )
-        for user, direct in rows
-    ]
-    return GroupMembersResponse(items=items, total=total, counts=counts)
 
 
 # --- writing -------------------------------------------------------------------------------
@@ -328,7 +278,7 @@ async def update_group(
         if form.permissions is None
         else authz_service.validate_permissions(authz, form.permissions)
     )
-    group = await _require_group(session, group_id)
+    group = await require_group(session, group_id)
     if sent & {"permissions", "parent_group_id"}:
         # Before any group row is written: every writer takes the revision row first, so two
         # transactions never wait on each other's rows in opposite orders.
@@ -352,54 +302,13 @@ async def update_group(
         group.parent_group_id = form.parent_group_id
     group.updated_at = now_epoch()
     await _flush_or_name_taken(session, group.name)
-    return await _response_for(session, group_id, redact=False)
-
-
-async def _validated_user_ids(session: AsyncSession, user_ids: Sequence[str] | None) -> list[str]:
-    wanted = list(dict.fromkeys(user_ids or []))
-    known = await users_repository.existing_user_ids(session, wanted)
-    unknown = [uid for uid in wanted if uid not in known]
-    if unknown:
-        raise UnknownUsers(unknown)
-    return wanted
-
-
-async def add_members(
-    session: AsyncSession,
-    *,
-    group_id: str,
-    user_ids: Sequence[str] | None,
-    source: MembershipSource = MembershipSource.MANUAL,
-) -> GroupResponse:
-    """Add users as direct members held by ``source``. Raises ``GroupNotFound`` and
-    ``UnknownUsers`` (naming every unknown id) before writing anything."""
-    await _require_group(session, group_id)
-    wanted = await _validated_user_ids(session, user_ids)
-    if wanted:
-        await memberships.add_memberships(
-            session, group_id=group_id, user_ids=wanted, source=source.value
-        )
-        await repository.touch_groups(session, [group_id], now_epoch())
-    return await _response_for(session, group_id, redact=False)
-
-
-async def remove_members(
-    session: AsyncSession, *, group_id: str, user_ids: Sequence[str] | None
-) -> GroupResponse:
-    """Remove users from the group whatever source holds them. Raises ``GroupNotFound`` and
-    ``UnknownUsers``."""
-    await _require_group(session, group_id)
-    wanted = await _validated_user_ids(session, user_ids)
-    removed = await memberships.delete_memberships(session, group_id=group_id, user_ids=wanted)
-    if removed:
-        await repository.touch_groups(session, [group_id], now_epoch())
-    return await _response_for(session, group_id, redact=False)
+    return await response_for(session, group_id, redact=False)
 
 
 async def delete_group(session: AsyncSession, *, group_id: str, settings: Settings) -> None:
     """Delete the group: its children move to its parent, its memberships and the grants naming
     it go with it, and it stops being the default group. Raises ``GroupNotFound``."""
-    group = await _require_group(session, group_id)
+    group = await require_group(session, group_id)
     await bump_revision(session)
     await repository.lock_hierarchy(session)
     await repository.reparent_children(
@@ -408,14 +317,3 @@ async def delete_group(session: AsyncSession, *, group_id: str, settings: Settin
     await grants_repository.delete_grants_of_principals(session, "group", [group.id])
     await repository.delete_group(session, group.id)
     await appconfig.forget_default_group(session, group.id, settings=settings)
-
-
-async def add_default_membership(session: AsyncSession, *, user: User, settings: Settings) -> None:
-    """Put a new user in the configured default group, if there is one and it still exists."""
-    group_id = await appconfig.default_group_id(session, settings=settings)
-    if group_id is None or await repository.get_group(session, group_id) is None:
-        return
-    await memberships.add_memberships(
-        session, group_id=group_id, user_ids=[user.id], source=MembershipSource.DEFAULT.value
-    )
-    await repository.touch_groups(session, [group_id], now_epoch())

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import ColumnElement, delete, exists, func, or_, select
+from sqlalchemy import ColumnElement, delete, exists, func, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
 from opengroups.groups.repository import escape_like
 from opengroups.models import GroupMember, User
+
+_SIGNUP_LOCK = 0x75736572  # "user"
 
 ORDERABLE_COLUMNS: dict[str, InstrumentedAttribute[str] | InstrumentedAttribute[int]] = {
     "name": User.name,
@@ -37,6 +39,13 @@ async def get_user_by_api_key_hash(session: AsyncSession, key_hash: str) -> User
 
 async def has_any_user(session: AsyncSession) -> bool:
     return bool((await session.execute(select(exists().select_from(User)))).scalar())
+
+
+async def lock_registration(session: AsyncSession) -> None:
+    """Serialize sign-ups for the rest of the transaction (PostgreSQL; SQLite writers already
+    are), so that two simultaneous first sign-ups cannot both become admin."""
+    if session.get_bind().dialect.name == "postgresql":
+        await session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _SIGNUP_LOCK})
 
 
 async def primary_admin_id(session: AsyncSession) -> str | None:

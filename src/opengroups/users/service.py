@@ -8,11 +8,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from opengroups.appconfig import service as appconfig
 from opengroups.auths.security import hash_password
+from opengroups.config import Settings
 from opengroups.errors import EmailTaken, NotPermitted, UserNotFound
 from opengroups.grants import repository as grants_repository
 from opengroups.groups import repository as groups_repository
 from opengroups.groups.schemas import GroupModel, UserGroupResponse
 from opengroups.memberships import repository as memberships
+from opengroups.memberships import service as memberships_service
 from opengroups.models import Group, User, new_id, now_epoch
 from opengroups.users import repository
 from opengroups.users.schemas import (
@@ -70,6 +72,35 @@ async def create_user(
         updated_at=now,
     )
     await repository.add_user(session, user)
+    return user
+
+
+async def register_user(
+    session: AsyncSession,
+    *,
+    name: str,
+    email: str,
+    role: str,
+    password: str | None,
+    settings: Settings,
+    profile_image_url: str | None = None,
+) -> User:
+    """Create an account as every entry point does (sign-up, ``auths/add``, the CLI): the first
+    admin is recorded as the primary admin, and the account joins the default group.
+
+    Raises ``EmailTaken``.
+    """
+    user = await create_user(
+        session,
+        name=name,
+        email=email,
+        role=role,
+        password=password,
+        profile_image_url=profile_image_url,
+    )
+    if role == "admin" and await appconfig.recorded_primary_admin_id(session) is None:
+        await appconfig.remember_primary_admin(session, user.id)
+    await memberships_service.add_default_membership(session, user=user, settings=settings)
     return user
 
 
