@@ -44,15 +44,15 @@ def make_bundle(users: list[tuple[str, str]], groups: int, memberships: int, see
     per_group = memberships // groups
     bundle_groups = []
     for index, group_id in enumerate(ids):
-        # A forest four levels deep: group i's parent is group i // 10 (for i >= 1).
-        parent = ids[(index - 1) // 10] if index > 0 and (index - 1) // 10 < index else None
+        # A tree four levels deep: group 0 is the root, group i's parent is group (i - 1) // 10.
+        parent = ids[(index - 1) // 10] if index > 0 else None
         chosen = rng.sample(users, per_group)
         bundle_groups.append(
             BundleGroup(
                 id=group_id,
                 name=f"group-{index:05d}",
                 description="benchmark group",
-                parent_group_id=parent if index < 1000 and parent != group_id else None,
+                parent_group_id=parent,
                 permissions={"features": {"api_keys": index % 2 == 0}},
                 members=[BundleMember(id=uid, email=email) for uid, email in chosen],
             )
@@ -89,7 +89,7 @@ async def run(database_url: str, users_count: int, groups: int, memberships: int
     print(f"created {users_count} users in {time.perf_counter() - started:.2f} s")
     bundle = make_bundle(users, groups, memberships, seed=7)
     payload = bundle.model_dump(mode="json")
-    settings = Settings(_env_file=None, database_url=database_url)  # type: ignore[call-arg]
+    settings = Settings(_env_file=None, database_url=database_url)
     authz = Authz(catalog=BUILTIN_CATALOG)
     for attempt in ("first import", "second import (no-op)"):
         started = time.perf_counter()

@@ -226,3 +226,45 @@ async def snapshot(database: Database) -> dict[str, list[tuple[Any, ...]]]:
             result = await session.execute(text(f"SELECT * FROM {table}"))
             rows[table] = sorted((tuple(str(v) for v in row) for row in result), key=repr)
     return rows
+
+
+async def refused(
+    database: Database, request: Awaitable[httpx.Response], status: int
+) -> httpx.Response:
+    """Send ``request`` and check that it got ``status`` and changed no row of any table."""
+    before = await snapshot(database)
+    response = await request
+    assert response.status_code == status, response.text
+    assert await snapshot(database) == before
+    return response
+
+
+@dataclass
+class Started:
+    """An app started with custom settings, an ``Api`` on it and its database."""
+
+    api: Api
+    database: Database
+
+
+StartApi = Callable[..., Awaitable[Started]]
+
+
+@pytest.fixture
+async def start_api(app_factory: AppFactory) -> AsyncIterator[StartApi]:
+    """Start an app with settings overrides (``max_group_depth=3``, ``admin_bypass=False``...)
+    and a client on it. Use it instead of the ``api`` fixture, not next to it: the first app
+    started empties the database."""
+    clients: list[httpx.AsyncClient] = []
+
+    async def start(**overrides: Any) -> Started:
+        app = await app_factory(**overrides)
+        client = httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://testserver"
+        )
+        clients.append(client)
+        return Started(Api(client), app.state.database)
+
+    yield start
+    for client in clients:
+        await client.aclose()

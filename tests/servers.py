@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -12,60 +14,81 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
+import pytest
 
-from tests.conftest import FAST_PASSWORD_ENV
+from opengroups.db import Database
+from tests.conftest import FAST_PASSWORD_ENV, empty_database
 
 OPENGROUPS = str(Path(sys.executable).parent / "opengroups")
-START_TIMEOUT_SECONDS = 60
+START_TIMEOUT_SECONDS = 30
 
 
 def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
         return port
 
 
-@contextmanager
-def running_server(
-    *, data_dir: Path, database_url: str | None, extra_env: dict[str, str] | None = None
-) -> Iterator[str]:
-    """Run ``opengroups serve`` on a free port until the block ends; yields its base URL."""
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("OPENGROUPS_")}
-    env |= {"OPENGROUPS_DATA_DIR": str(data_dir), "OPENGROUPS_LOG_LEVEL": "warning"}
-    env |= FAST_PASSWORD_ENV
-    if database_url:
-        env["OPENGROUPS_DATABASE_URL"] = database_url
-    env |= extra_env or {}
-    process = subprocess.Popen(
-        [OPENGROUPS, "serve", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    base_url = f"http://127.0.0.1:{port}"
+def clean_environment(**settings: str) -> dict[str, str]:
+    """This process's environment without any ``OPENGROUPS_*`` variable, plus ``settings``."""
+    env = {key: value for key, value in os.environ.items() if not key.startswith("OPENGROUPS_")}
+    return {**env, **FAST_PASSWORD_ENV, "COLUMNS": "200", **settings}
+
+
+async def _empty_async(url: str) -> None:
+    database = Database(url)
     try:
-        deadline = time.monotonic() + START_TIMEOUT_SECONDS
-        while True:
-            if process.poll() is not None:
-                stderr = process.stderr.read().decode() if process.stderr else ""
-                raise RuntimeError(f"opengroups serve exited with {process.returncode}: {stderr}")
-            try:
-                if httpx.get(f"{base_url}/health", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError("opengroups serve did not answer /health in time")
-            time.sleep(0.2)
-        yield base_url
+        await empty_database(database)
     finally:
-        process.terminate()
+        await database.dispose()
+
+
+def wait_until_healthy(base_url: str, process: subprocess.Popen[bytes], log: Path) -> None:
+    deadline = time.monotonic() + START_TIMEOUT_SECONDS
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"the server exited with {process.returncode}:\n{log.read_text()}")
         try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        if process.stderr:
-            process.stderr.close()
+            if httpx.get(f"{base_url}/health", timeout=2).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.1)
+    pytest.fail(
+        f"the server did not answer /health in {START_TIMEOUT_SECONDS}s:\n{log.read_text()}"
+    )
+
+
+@contextmanager
+def running_server(env: dict[str, str], cwd: Path, log: Path) -> Iterator[str]:
+    """Start ``opengroups serve`` on a free port, yield its base URL once healthy, then stop it
+    and check that it shut down cleanly."""
+    port = free_port()
+    with log.open("wb") as output:
+        process = subprocess.Popen(
+            [OPENGROUPS, "serve", "--host", "127.0.0.1", "--port", str(port)],
+            env=env,
+            cwd=cwd,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            base_url = f"http://127.0.0.1:{port}"
+            wait_until_healthy(base_url, process, log)
+            yield base_url
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+    # Recent uvicorn versions re-raise the signal after a graceful shutdown.
+    assert process.returncode in (0, -signal.SIGTERM), log.read_text()
+    assert "Application shutdown complete" in log.read_text()
+
+
+def empty(url: str) -> None:
+    """Empty the database at ``url`` (from a test without a running event loop)."""
+    asyncio.run(_empty_async(url))

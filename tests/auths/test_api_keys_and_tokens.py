@@ -9,8 +9,8 @@ import jwt
 import pytest
 
 from opengroups.db import Database
-from tests.auths.conftest import AUTHS, SECRET_KEY, bearer, refused, user_row
-from tests.conftest import Account, Api
+from tests.auths.conftest import AUTHS, SECRET_KEY, bearer, user_row
+from tests.conftest import Account, Api, refused
 
 ME = f"{AUTHS}/"
 

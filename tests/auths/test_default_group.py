@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from opengroups.db import Database
-from tests.auths.conftest import AUTHS, StartApi, members_of, refused, signup
-from tests.conftest import Api
+from tests.auths.conftest import AUTHS, members_of, signup
+from tests.conftest import Api, StartApi, refused
 
 CONFIG = f"{AUTHS}/admin/config"
 
@@ -88,7 +88,7 @@ async def test_default_group_from_settings(start_api: StartApi) -> None:
     group = await setup.api.group("Everyone")
     started = await start_api(default_group_id=group["id"], default_user_role="user")
 
-    response = await signup(started.client, "newcomer@example.com")
+    response = await signup(started.api.client, "newcomer@example.com")
 
     assert response.status_code == 200, response.text
     assert (await started.api.get(CONFIG, account=await setup.api.admin())).json()[
@@ -114,16 +114,16 @@ async def test_deleting_the_default_group_from_settings_clears_it(start_api: Sta
     admin = await setup.api.admin()
     started = await start_api(default_group_id=group["id"], default_user_role="user")
 
-    deleted = await started.client.delete(
+    deleted = await started.api.client.delete(
         f"/api/v1/groups/id/{group['id']}/delete", headers=admin.headers
     )
     assert deleted.status_code == 200, deleted.text
 
-    config = await started.client.get(CONFIG, headers=admin.headers)
+    config = await started.api.client.get(CONFIG, headers=admin.headers)
     assert config.json()["DEFAULT_GROUP_ID"] == ""
-    response = await signup(started.client, "newcomer@example.com")
+    response = await signup(started.api.client, "newcomer@example.com")
     assert response.status_code == 200, response.text
-    detail = await started.client.get(
+    detail = await started.api.client.get(
         f"/api/v1/users/{response.json()['id']}", headers=admin.headers
     )
     assert detail.json()["groups"] == []

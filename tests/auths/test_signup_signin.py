@@ -6,16 +6,8 @@ import httpx
 import pytest
 
 from opengroups.db import Database
-from tests.auths.conftest import (
-    AUTHS,
-    SESSION_FIELDS,
-    StartApi,
-    bearer,
-    refused,
-    signup,
-    user_row,
-)
-from tests.conftest import Api
+from tests.auths.conftest import AUTHS, SESSION_FIELDS, bearer, signup, user_row
+from tests.conftest import Api, StartApi, refused
 
 
 async def test_first_signup_is_admin_and_the_next_is_pending(client: httpx.AsyncClient) -> None:
@@ -49,8 +41,8 @@ async def test_signup_response_has_the_open_webui_shape(client: httpx.AsyncClien
 async def test_default_user_role_setting_applies_to_later_signups(start_api: StartApi) -> None:
     started = await start_api(default_user_role="user")
 
-    first = await signup(started.client, "first@example.com")
-    second = await signup(started.client, "second@example.com")
+    first = await signup(started.api.client, "first@example.com")
+    second = await signup(started.api.client, "second@example.com")
 
     assert first.json()["role"] == "admin"
     assert second.json()["role"] == "user"
@@ -60,11 +52,11 @@ async def test_default_user_role_setting_applies_to_later_signups(start_api: Sta
 async def test_disabled_signup_still_lets_the_first_account_in(start_api: StartApi) -> None:
     started = await start_api(enable_signup=False)
 
-    first = await signup(started.client, "first@example.com")
+    first = await signup(started.api.client, "first@example.com")
     assert first.status_code == 200, first.text
     assert first.json()["role"] == "admin"
 
-    await refused(started.database, signup(started.client, "second@example.com"), 403)
+    await refused(started.database, signup(started.api.client, "second@example.com"), 403)
 
 
 async def test_signup_can_be_switched_off_by_the_admin_config(api: Api, database: Database) -> None:

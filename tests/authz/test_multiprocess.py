@@ -9,7 +9,7 @@ import httpx
 
 from opengroups.db import Database
 from tests.conftest import empty_database
-from tests.servers import running_server
+from tests.servers import clean_environment, running_server
 
 SECRET = "shared-secret-for-two-processes-0123456789"
 
@@ -22,10 +22,17 @@ async def test_membership_change_in_one_process_is_seen_by_the_other(
         await empty_database(database)
     finally:
         await database.dispose()
-    env = {"OPENGROUPS_SECRET_KEY": SECRET}
+
+    def env(name: str) -> dict[str, str]:
+        return clean_environment(
+            OPENGROUPS_SECRET_KEY=SECRET,
+            OPENGROUPS_DATABASE_URL=migrated,
+            OPENGROUPS_DATA_DIR=str(tmp_path / name),
+        )
+
     with (
-        running_server(data_dir=tmp_path / "a", database_url=migrated, extra_env=env) as url_a,
-        running_server(data_dir=tmp_path / "b", database_url=migrated, extra_env=env) as url_b,
+        running_server(env("a"), tmp_path, tmp_path / "a.log") as url_a,
+        running_server(env("b"), tmp_path, tmp_path / "b.log") as url_b,
     ):
         async with httpx.AsyncClient(base_url=url_a) as a, httpx.AsyncClient(base_url=url_b) as b:
             admin = (

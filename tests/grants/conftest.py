@@ -10,7 +10,6 @@ from sqlalchemy import text
 
 from opengroups.db import Database
 from tests.conftest import Account, Api
-from tests.permissions.conftest import start_api as start_api
 
 GRANTS = "/api/v1/grants"
 

@@ -8,17 +8,8 @@ from typing import Any
 import pytest
 
 from opengroups.db import Database
-from tests.conftest import Api
-from tests.grants.conftest import (
-    GRANTS,
-    grant,
-    grant_rows,
-    may,
-    principals,
-    put_grants,
-    set_grants,
-)
-from tests.permissions.conftest import StartApi, refused
+from tests.conftest import Api, StartApi, refused
+from tests.grants.conftest import GRANTS, grant, grant_rows, may, principals, put_grants, set_grants
 
 NO_AUDIENCE: dict[str, list[str]] = {"group_ids": [], "user_ids": []}
 

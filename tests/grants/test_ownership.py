@@ -4,9 +4,8 @@ known, not even one an admin made private with no grants at all."""
 from __future__ import annotations
 
 from opengroups.db import Database
-from tests.conftest import Api, snapshot
+from tests.conftest import Api, StartApi, snapshot
 from tests.grants.conftest import GRANTS, grant, may, put_grants, set_grants
-from tests.permissions.conftest import StartApi
 
 
 async def test_a_private_resource_cannot_be_claimed_by_a_user(api: Api, database: Database) -> None:

@@ -3,18 +3,13 @@ and a check that a refused request wrote nothing."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass
 from typing import Any
 
-import httpx
-import pytest
 from sqlalchemy import text, update
 
 from opengroups.db import Database
 from opengroups.models import Group
 from opengroups.users import service as users_service
-from tests.conftest import Api, AppFactory, snapshot
 
 GROUPS = "/api/v1/groups"
 
@@ -74,47 +69,3 @@ async def member_rows(database: Database, group_id: str) -> int:
             text("SELECT count(*) FROM group_member WHERE group_id = :id"), {"id": group_id}
         )
         return int(result.scalar_one())
-
-
-async def refused(
-    database: Database, request: Awaitable[httpx.Response], status: int
-) -> httpx.Response:
-    """Send ``request`` and check that it got ``status`` and changed no row of any table."""
-    before = await snapshot(database)
-    response = await request
-    assert response.status_code == status, response.text
-    assert await snapshot(database) == before
-    return response
-
-
-@dataclass
-class Started:
-    """An app started with custom settings, an ``Api`` on it and its database."""
-
-    api: Api
-    database: Database
-
-
-StartApi = Callable[..., Awaitable[Started]]
-
-
-@pytest.fixture
-async def start_api(app_factory: AppFactory) -> AsyncIterator[StartApi]:
-    """Start an app with settings overrides (``max_group_depth=3``...) and a client on it.
-
-    Use it instead of the ``api`` fixture, not next to it: the first app started empties the
-    database.
-    """
-    clients: list[httpx.AsyncClient] = []
-
-    async def start(**overrides: Any) -> Started:
-        app = await app_factory(**overrides)
-        client = httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url="http://testserver"
-        )
-        clients.append(client)
-        return Started(Api(client), app.state.database)
-
-    yield start
-    for client in clients:
-        await client.aclose()

@@ -9,8 +9,8 @@ import httpx
 import pytest
 
 from opengroups.db import Database
-from tests.conftest import Api
-from tests.groups.conftest import GROUPS, group_path, refused
+from tests.conftest import Api, refused
+from tests.groups.conftest import GROUPS, group_path
 
 UNKNOWN_GROUP = "00000000-0000-4000-8000-00000000dead"
 

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from opengroups.db import Database
-from tests.conftest import Api
-from tests.groups.conftest import GROUPS, StartApi, group_path, refused
+from tests.conftest import Api, StartApi, refused
+from tests.groups.conftest import GROUPS, group_path
 
 TOO_MANY_USER_IDS = [f"user-{n}" for n in range(10_001)]
 

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from opengroups.db import Database
-from tests.conftest import Account, Api
-from tests.groups.conftest import GROUPS, StartApi, group_path, member_rows, refused
+from tests.conftest import Account, Api, StartApi, refused
+from tests.groups.conftest import GROUPS, group_path, member_rows
 
 
 @dataclass

@@ -9,14 +9,8 @@ from typing import Any
 import pytest
 
 from opengroups.db import Database
-from tests.conftest import Account, Api
-from tests.groups.conftest import (
-    GROUPS,
-    StartApi,
-    clear_group_data,
-    group_path,
-    set_group_fields,
-)
+from tests.conftest import Account, Api, StartApi
+from tests.groups.conftest import GROUPS, clear_group_data, group_path, set_group_fields
 
 # How each kind of group gets its share value: through the API, or written directly in SQL
 # (what the API would normalise away, but older rows or other writers may hold).

@@ -9,15 +9,8 @@ import pytest
 
 from opengroups.db import Database
 from opengroups.permissions import BUILTIN_CATALOG
-from tests.conftest import Api
-from tests.permissions.conftest import (
-    CHECK,
-    DEFAULTS,
-    StartApi,
-    has,
-    my_permissions,
-    refused,
-)
+from tests.conftest import Api, StartApi, refused
+from tests.permissions.conftest import CHECK, DEFAULTS, has, my_permissions
 
 BAD_TREES = [
     pytest.param({"features": {"nope": True}}, "permissions.features.nope", id="unknown-key"),

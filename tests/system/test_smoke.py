@@ -2,95 +2,16 @@
 
 from __future__ import annotations
 
-import asyncio
-import os
-import signal
-import socket
-import subprocess
-import sys
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
 import pytest
 
-from opengroups.db import Database
-from tests.conftest import empty_database
-
-OPENGROUPS = str(Path(sys.executable).parent / "opengroups")
-START_TIMEOUT_SECONDS = 30
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
-def clean_environment(**settings: str) -> dict[str, str]:
-    """This process's environment without any ``OPENGROUPS_*`` variable, plus ``settings``."""
-    env = {key: value for key, value in os.environ.items() if not key.startswith("OPENGROUPS_")}
-    return {**env, **settings}
-
-
-async def _empty(url: str) -> None:
-    database = Database(url)
-    try:
-        await empty_database(database)
-    finally:
-        await database.dispose()
-
-
-def _wait_until_healthy(base_url: str, process: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + START_TIMEOUT_SECONDS
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"the server exited with {process.returncode}:\n{log.read_text()}")
-        try:
-            if httpx.get(f"{base_url}/health", timeout=2).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.1)
-    pytest.fail(
-        f"the server did not answer /health in {START_TIMEOUT_SECONDS}s:\n{log.read_text()}"
-    )
-
-
-@contextmanager
-def running_server(env: dict[str, str], cwd: Path, log: Path) -> Iterator[str]:
-    """Start ``opengroups serve`` on a free port, yield its base URL once healthy, then stop it
-    and check that it shut down cleanly."""
-    port = free_port()
-    with log.open("wb") as output:
-        process = subprocess.Popen(
-            [OPENGROUPS, "serve", "--host", "127.0.0.1", "--port", str(port)],
-            env=env,
-            cwd=cwd,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-        )
-        try:
-            base_url = f"http://127.0.0.1:{port}"
-            _wait_until_healthy(base_url, process, log)
-            yield base_url
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-    # Recent uvicorn versions re-raise the signal after a graceful shutdown.
-    assert process.returncode in (0, -signal.SIGTERM), log.read_text()
-    assert "Application shutdown complete" in log.read_text()
+from tests.servers import clean_environment, empty, running_server
 
 
 def test_serve_answers_the_api_over_http(migrated: str, tmp_path: Path) -> None:
-    asyncio.run(_empty(migrated))
+    empty(migrated)
     env = clean_environment(
         OPENGROUPS_DATA_DIR=str(tmp_path / "data"), OPENGROUPS_DATABASE_URL=migrated
     )

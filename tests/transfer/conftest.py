@@ -18,9 +18,10 @@ OtherInstance = Callable[[], Awaitable[Api]]
 async def sqlite_instance(tmp_path: Path) -> AsyncIterator[OtherInstance]:
     """A second, empty opengroups instance on its own SQLite file."""
     async with AsyncExitStack() as stack:
+        started: list[Api] = []
 
         async def start() -> Api:
-            folder = tmp_path / f"instance-{len(stack._exit_callbacks)}"
+            folder = tmp_path / f"instance-{len(started)}"
             folder.mkdir()
             url = f"sqlite+aiosqlite:///{folder / 'other.db'}"
             app = create_app(make_settings(url, folder, migrate_on_start=True))
@@ -28,7 +29,8 @@ async def sqlite_instance(tmp_path: Path) -> AsyncIterator[OtherInstance]:
             client = await stack.enter_async_context(
                 httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://other")
             )
-            return Api(client)
+            started.append(Api(client))
+            return started[-1]
 
         yield start
 

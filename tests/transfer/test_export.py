@@ -89,11 +89,14 @@ async def test_bundle_export_bytes_are_identical_apart_from_timestamps(api: Api)
     await api.group("Two")
     first = (await api.get("/api/v1/transfer/export")).text
     second = (await api.get("/api/v1/transfer/export")).text
-    strip = lambda body: [  # noqa: E731
-        line
-        for line in body.splitlines()
-        if "export_timestamp" not in line and "exported_at" not in line
-    ]
+
+    def strip(body: str) -> list[str]:
+        return [
+            line
+            for line in body.splitlines()
+            if "export_timestamp" not in line and "exported_at" not in line
+        ]
+
     assert strip(first) == strip(second)
 
 

@@ -182,7 +182,7 @@ async def test_policy_overwrite_applies_the_bundle_but_keeps_other_sources(api: 
 
 async def test_overwrite_removes_members_only_the_import_held(api: Api) -> None:
     carol = await api.user(name="Carol")
-    bundle = {
+    bundle: dict[str, Any] = {
         "format": "opengroups-bundle",
         "version": 1,
         "groups": [{"id": "g-1", "name": "Imported", "members": [{"id": carol.id}]}],

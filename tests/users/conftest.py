@@ -2,28 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable
 from typing import Any
 
-import httpx
 from sqlalchemy import text
 
 from opengroups.db import Database
 from opengroups.models import User, new_id
-from tests.conftest import snapshot
 
 USERS = "/api/v1/users"
-
-
-async def refused(
-    database: Database, request: Awaitable[httpx.Response], status: int
-) -> httpx.Response:
-    """Send ``request`` and check that it got ``status`` and changed no row of any table."""
-    before = await snapshot(database)
-    response = await request
-    assert response.status_code == status, response.text
-    assert await snapshot(database) == before
-    return response
 
 
 async def insert_users(

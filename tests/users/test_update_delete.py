@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 
 from opengroups.db import Database
-from tests.conftest import Api, table_counts
-from tests.users.conftest import USERS, insert_users, refused, rows
+from tests.conftest import Api, refused, table_counts
+from tests.users.conftest import USERS, insert_users, rows
 
 SIGNIN = "/api/v1/auths/signin"
 
