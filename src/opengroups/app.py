@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -9,6 +11,8 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from opengroups import __version__, migrate
+from opengroups.audit import service as audit_service
+from opengroups.audit.endpoints import router as audit_router
 from opengroups.auths.endpoints import router as auths_router
 from opengroups.auths.security import configure_password_hashing
 from opengroups.authz.context import Authz
@@ -18,7 +22,7 @@ from opengroups.db import Database
 from opengroups.errors import OpenGroupsError
 from opengroups.grants.endpoints import router as grants_router
 from opengroups.groups.endpoints import router as groups_router
-from opengroups.middleware import BodySizeLimitMiddleware
+from opengroups.middleware import BodySizeLimitMiddleware, RequestIdMiddleware
 from opengroups.permissions import load_catalog
 from opengroups.system.endpoints import router as system_router
 from opengroups.transfer.endpoints import router as transfer_router
@@ -35,6 +39,17 @@ def prepare_settings(settings: Settings) -> Settings:
         time_cost=settings.password_hash_time_cost, memory_kib=settings.password_hash_memory_kib
     )
     return settings.model_copy(update={"secret_key": settings.resolved_secret_key()})
+
+
+AUDIT_PRUNE_INTERVAL_SECONDS = 3600
+
+
+async def _prune_audit_periodically(database: Database, settings: Settings) -> None:
+    """Apply ``OPENGROUPS_AUDIT_RETENTION_DAYS`` at start-up and then every hour."""
+    while True:
+        async with database.session() as session:
+            await audit_service.prune(session, retention_days=settings.audit_retention_days)
+        await asyncio.sleep(AUDIT_PRUNE_INTERVAL_SECONDS)
 
 
 async def _handle_domain_error(_request: Request, exc: Exception) -> JSONResponse:
@@ -59,9 +74,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if settings.migrate_on_start:
             await migrate.upgrade(database.engine)
         app.state.database = database
+        pruning = asyncio.create_task(_prune_audit_periodically(database, settings))
         try:
             yield
         finally:
+            pruning.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await pruning
             await database.dispose()
 
     app = FastAPI(
@@ -73,6 +92,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.authz = authz
     app.add_exception_handler(OpenGroupsError, _handle_domain_error)
+    app.add_middleware(RequestIdMiddleware)
     app.add_middleware(
         BodySizeLimitMiddleware,
         max_bytes=settings.max_body_bytes,
@@ -87,6 +107,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         groups_router,
         grants_router,
         transfer_router,
+        audit_router,
     ):
         app.include_router(router)
     return app

@@ -39,6 +39,7 @@ class Settings(BaseSettings):
     workers: int = Field(default=1, ge=1)
     migrate_on_start: bool = True
     permission_catalog: Path | None = None
+    audit_retention_days: int = Field(default=365, ge=0)
     password_hash_time_cost: int = Field(default=3, ge=1, le=100)
     password_hash_memory_kib: int = Field(default=65536, ge=1024, le=4 * 1024 * 1024)
     admin_bypass: bool = True

@@ -11,7 +11,7 @@ to the busy timeout), while read sessions use plain ``BEGIN`` and, under WAL, ne
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -61,6 +61,24 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
+BeforeCommit = Callable[[AsyncSession], Awaitable[None]]
+_HOOKS = "opengroups_before_commit"
+
+
+def before_commit(session: AsyncSession, hook: BeforeCommit, *, order: int) -> None:
+    """Run ``hook`` once, right before this session's transaction commits; hooks run by
+    ``order``. Locks a hook takes are then held only for the commit itself, and always in
+    the same order, so two transactions never deadlock on them."""
+    hooks: dict[BeforeCommit, int] = session.info.setdefault(_HOOKS, {})
+    hooks[hook] = order
+
+
+async def run_before_commit(session: AsyncSession) -> None:
+    hooks: dict[BeforeCommit, int] = session.info.pop(_HOOKS, {})
+    for hook, _order in sorted(hooks.items(), key=lambda item: item[1]):
+        await hook(session)
+
+
 class Database:
     """The engine and the two session factories (read and write) of one process."""
 
@@ -74,10 +92,14 @@ class Database:
 
     @asynccontextmanager
     async def session(self, *, write: bool = True) -> AsyncIterator[AsyncSession]:
-        """One transaction: committed when the block succeeds, rolled back when it raises."""
+        """One transaction: committed when the block succeeds, rolled back when it raises.
+
+        Work registered with ``before_commit`` runs last, just before the commit.
+        """
         factory = self._write if write else self._read
         async with factory() as session, session.begin():
             yield session
+            await run_before_commit(session)
 
     async def dispose(self) -> None:
         await self.engine.dispose()

@@ -9,6 +9,7 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from opengroups.audit import recorder
 from opengroups.auths import service as auths_service
 from opengroups.authz.context import Authz
 from opengroups.config import Settings
@@ -40,10 +41,16 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     error. Reads (GET) do not take SQLite's write lock."""
     database = get_database(request)
     async with database.session(write=request.method not in _READ_METHODS) as session:
+        recorder.set_actor(
+            session,
+            address=request.client.host if request.client else None,
+            request_id=request.scope.get("state", {}).get("request_id"),
+        )
         yield session
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
+DatabaseDep = Annotated[Database, Depends(get_database)]
 AuthzDep = Annotated[Authz, Depends(get_authz)]
 # scope="function": the commit happens before the response leaves, so a client that gets 200
 # can rely on its change being stored, and a failed commit is reported as an error.
@@ -57,9 +64,11 @@ async def get_current_user(
     """Any authenticated account, pending ones included."""
     if credentials is None:
         raise NotAuthenticated("Not authenticated.")
-    return await auths_service.authenticate(
+    user = await auths_service.authenticate(
         session, credential=credentials.credentials, settings=settings
     )
+    recorder.set_actor(session, user_id=user.id)
+    return user
 
 
 CurrentUser = Annotated[User, Depends(get_current_user)]

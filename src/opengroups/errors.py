@@ -70,6 +70,10 @@ class EmailTaken(Conflict):
         super().__init__(f"A user with the e-mail '{email}' already exists.")
 
 
+class PreconditionFailed(OpenGroupsError):
+    status_code = 412
+
+
 class HierarchyError(OpenGroupsError):
     status_code = 400
 

@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from opengroups.appconfig import repository
 from opengroups.appconfig.schemas import AdminConfig, AdminConfigForm
+from opengroups.audit import recorder
 from opengroups.config import Settings
 from opengroups.errors import GroupNotFound
 from opengroups.groups import repository as groups_repository
@@ -32,6 +33,23 @@ async def get_admin_config(session: AsyncSession, *, settings: Settings) -> Admi
 
 
 async def update_admin_config(
+    session: AsyncSession, *, form: AdminConfigForm, settings: Settings
+) -> AdminConfig:
+    before = await get_admin_config(session, settings=settings)
+    after = await _store_admin_config(session, form=form, settings=settings)
+    if after != before:
+        recorder.record(
+            session,
+            action="config.update",
+            resource_type="config",
+            resource_id="auth",
+            before=before.model_dump(),
+            after=after.model_dump(),
+        )
+    return after
+
+
+async def _store_admin_config(
     session: AsyncSession, *, form: AdminConfigForm, settings: Settings
 ) -> AdminConfig:
     """Store the fields sent; a default group must exist (404 otherwise), ``""`` clears it."""

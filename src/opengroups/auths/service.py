@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from opengroups.appconfig import service as appconfig
+from opengroups.audit import recorder
 from opengroups.auths.schemas import AddUserForm, SessionUserResponse, SigninForm, SignupForm
 from opengroups.auths.security import (
     API_KEY_PREFIX,
@@ -143,10 +144,20 @@ async def create_api_key(session: AsyncSession, authz: Authz | None, *, user: Us
             raise NotPermitted("You may not create API keys (features.api_keys is off).")
     key = new_api_key()
     user.api_key_hash = hash_api_key(key)
+    user.revision += 1
     await session.flush()
+    recorder.record(
+        session, action="user.api_key.create", resource_type="user", resource_id=user.id
+    )
     return key
 
 
 async def delete_api_key(session: AsyncSession, *, user: User) -> None:
+    if user.api_key_hash is None:
+        return
     user.api_key_hash = None
+    user.revision += 1
     await session.flush()
+    recorder.record(
+        session, action="user.api_key.delete", resource_type="user", resource_id=user.id
+    )

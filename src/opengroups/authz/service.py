@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from opengroups.appconfig import repository as config_repository
+from opengroups.audit import recorder
 from opengroups.authz import revision as revisions
 from opengroups.authz.cache import EffectivePermissions
 from opengroups.authz.context import Authz
@@ -64,8 +65,19 @@ async def set_default_permissions(
     """Store new defaults (a partial tree is filled from the catalog). Raises ``InvalidInput``."""
     checked = validate_permissions(authz, tree)
     filled = authz.catalog.render(authz.catalog.values(checked))
+    before = await get_default_permissions(session, authz)
     await config_repository.set_value(session, DEFAULT_PERMISSIONS_KEY, filled)
-    await revisions.bump_revision(session)
+    if filled != before:
+        await revisions.bump_revision(session)
+        recorder.record(
+            session,
+            action="permissions.defaults.update",
+            resource_type="config",
+            resource_id=DEFAULT_PERMISSIONS_KEY,
+            before=before,
+            after=filled,
+            affects_all_users=True,
+        )
     return filled
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from opengroups.audit import recorder
 from opengroups.authz import service as authz_service
 from opengroups.authz.context import Authz
 from opengroups.config import Settings
@@ -154,13 +155,28 @@ async def set_grants(
         await repository.add_resource(
             session, resource_type=resource_type, resource_id=resource_id, owner_id=actor.id
         )
+    before = await _response(session, resource_type, resource_id)
     await repository.replace_grants(
         session,
         resource_type=resource_type,
         resource_id=resource_id,
         grants=[(g.principal_type, g.principal_id, g.permission) for g in grants],
     )
-    return await _response(session, resource_type, resource_id)
+    after = await _response(session, resource_type, resource_id)
+
+    def rows(response: ResourceGrantsResponse) -> list[dict[str, str]]:
+        return [g.model_dump(exclude={"id"}) for g in response.grants]
+
+    if rows(before) != rows(after) or resource is None:
+        recorder.record(
+            session,
+            action="grants.set",
+            resource_type=resource_type,
+            resource_id=resource_id,
+            before=rows(before),
+            after=rows(after),
+        )
+    return after
 
 
 async def _target_user(session: AsyncSession, *, actor: User, user_id: str | None) -> User:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Header, Query, Response
 
 from opengroups.dependencies import AdminUser, AuthzDep, SessionDep, SettingsDep, VerifiedUser
+from opengroups.etags import etag, matches_none
 from opengroups.groups import preview, service
 from opengroups.groups.schemas import (
     GroupForm,
@@ -21,6 +22,11 @@ from opengroups.memberships.repository import MembershipFilter
 from opengroups.users.schemas import UserInfoResponse
 
 router = APIRouter(prefix="/api/v1/groups", tags=["groups"])
+
+IfMatch = Annotated[
+    str | None, Header(description="An ETag from a GET: refuse (412) if the group changed since.")
+]
+IfNoneMatch = Annotated[str | None, Header(description="An ETag: 304 if still current.")]
 
 
 @router.get("/", response_model=list[GroupResponse])
@@ -61,8 +67,20 @@ async def create_group(
 
 
 @router.get("/id/{group_id}", response_model=GroupResponse)
-async def get_group(group_id: str, session: SessionDep, _admin: AdminUser) -> GroupResponse:
-    return await service.get_group(session, group_id=group_id)
+async def get_group(
+    group_id: str,
+    response: Response,
+    session: SessionDep,
+    _admin: AdminUser,
+    if_none_match: IfNoneMatch = None,
+) -> GroupResponse | Response:
+    """The group, with its revision as ``ETag``; ``If-None-Match`` with it answers 304."""
+    group = await service.get_group(session, group_id=group_id)
+    revision = await service.revision_of(session, group_id)
+    if matches_none(if_none_match, revision):
+        return Response(status_code=304, headers={"ETag": etag(revision)})
+    response.headers["ETag"] = etag(revision)
+    return group
 
 
 @router.get("/id/{group_id}/info", response_model=GroupInfoResponse)
@@ -111,35 +129,60 @@ async def update_group(
     authz: AuthzDep,
     settings: SettingsDep,
     _admin: AdminUser,
+    response: Response,
+    if_match: IfMatch = None,
 ) -> GroupResponse:
-    return await service.update_group(
-        session, authz, group_id=group_id, form=form, settings=settings
+    """Change the fields sent. With ``If-Match``, 412 when the group changed since."""
+    group = await service.update_group(
+        session, authz, group_id=group_id, form=form, settings=settings, if_match=if_match
     )
+    response.headers["ETag"] = etag(await service.revision_of(session, group_id))
+    return group
 
 
 @router.post("/id/{group_id}/users/add", response_model=GroupResponse)
 async def add_users(
-    group_id: str, form: UserIdsForm, session: SessionDep, _admin: AdminUser
+    group_id: str,
+    form: UserIdsForm,
+    session: SessionDep,
+    _admin: AdminUser,
+    response: Response,
+    if_match: IfMatch = None,
 ) -> GroupResponse:
     """Add direct members. Unknown user ids: 422 naming them, nothing added."""
-    return await memberships_service.add_members(session, group_id=group_id, user_ids=form.user_ids)
+    group = await memberships_service.add_members(
+        session, group_id=group_id, user_ids=form.user_ids, if_match=if_match
+    )
+    response.headers["ETag"] = etag(await service.revision_of(session, group_id))
+    return group
 
 
 @router.post("/id/{group_id}/users/remove", response_model=GroupResponse)
 async def remove_users(
-    group_id: str, form: UserIdsForm, session: SessionDep, _admin: AdminUser
+    group_id: str,
+    form: UserIdsForm,
+    session: SessionDep,
+    _admin: AdminUser,
+    response: Response,
+    if_match: IfMatch = None,
 ) -> GroupResponse:
-    return await memberships_service.remove_members(
-        session, group_id=group_id, user_ids=form.user_ids
+    group = await memberships_service.remove_members(
+        session, group_id=group_id, user_ids=form.user_ids, if_match=if_match
     )
+    response.headers["ETag"] = etag(await service.revision_of(session, group_id))
+    return group
 
 
 @router.delete("/id/{group_id}/delete", response_model=bool)
 async def delete_group(
-    group_id: str, session: SessionDep, settings: SettingsDep, _admin: AdminUser
+    group_id: str,
+    session: SessionDep,
+    settings: SettingsDep,
+    _admin: AdminUser,
+    if_match: IfMatch = None,
 ) -> bool:
     """Delete the group; its children move to its parent."""
-    await service.delete_group(session, group_id=group_id, settings=settings)
+    await service.delete_group(session, group_id=group_id, settings=settings, if_match=if_match)
     return True
 
 

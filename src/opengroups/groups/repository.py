@@ -34,6 +34,23 @@ async def get_group(session: AsyncSession, group_id: str) -> Group | None:
     return await session.get(Group, group_id)
 
 
+async def get_revision(session: AsyncSession, group_id: str) -> int | None:
+    result = await session.execute(select(Group.revision).where(Group.id == group_id))
+    return result.scalar_one_or_none()
+
+
+async def get_group_for_update(session: AsyncSession, group_id: str) -> Group | None:
+    """The group, row-locked until the transaction ends (PostgreSQL; SQLite writers are
+    serialized already), with fresh values even if the session had it loaded."""
+    result = await session.execute(
+        select(Group)
+        .where(Group.id == group_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return result.scalar_one_or_none()
+
+
 async def get_group_by_name_key(session: AsyncSession, name_key: str) -> Group | None:
     result = await session.execute(select(Group).where(Group.name_key == name_key))
     return result.scalar_one_or_none()
@@ -152,7 +169,7 @@ async def reparent_children(
         await session.execute(
             update(Group)
             .where(Group.id.in_(children))
-            .values(parent_group_id=new_parent_id, updated_at=now)
+            .values(parent_group_id=new_parent_id, updated_at=now, revision=Group.revision + 1)
         )
     return children
 
@@ -166,7 +183,11 @@ async def delete_group(session: AsyncSession, group_id: str) -> None:
 async def touch_groups(session: AsyncSession, group_ids: Iterable[str], now: int) -> None:
     ids = list(set(group_ids))
     if ids:
-        await session.execute(update(Group).where(Group.id.in_(ids)).values(updated_at=now))
+        await session.execute(
+            update(Group)
+            .where(Group.id.in_(ids))
+            .values(updated_at=now, revision=Group.revision + 1)
+        )
 
 
 async def lock_hierarchy(session: AsyncSession) -> None:

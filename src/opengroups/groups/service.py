@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from opengroups.appconfig import service as appconfig
+from opengroups.audit import recorder
 from opengroups.authz import service as authz_service
 from opengroups.authz.context import Authz
 from opengroups.authz.revision import bump_revision
@@ -22,6 +23,7 @@ from opengroups.errors import (
     HierarchyError,
     NameTaken,
 )
+from opengroups.etags import check_if_match
 from opengroups.grants import repository as grants_repository
 from opengroups.groups import repository
 from opengroups.groups.schemas import (
@@ -64,6 +66,39 @@ def share_of(group: Group, settings: Settings) -> str:
         if lowered == SHARE_MEMBERS:
             return SHARE_MEMBERS
     return SHARE_FALSE
+
+
+def snapshot(group: Group) -> dict[str, Any]:
+    """The group's editable fields, as the audit trail records them."""
+    return {
+        "name": group.name,
+        "description": group.description,
+        "parent_group_id": group.parent_group_id,
+        "data": group.data,
+        "meta": group.meta,
+        "permissions": group.permissions,
+    }
+
+
+async def lock_group(session: AsyncSession, group_id: str, *, if_match: str | None) -> Group:
+    """The group, locked for the rest of the transaction, checked against ``if_match``.
+
+    Raises ``GroupNotFound`` and ``PreconditionFailed``. Two concurrent writers with the same
+    ``If-Match``: the second waits for the lock, then sees the new revision and gets 412.
+    """
+    group = await repository.get_group_for_update(session, group_id)
+    if group is None:
+        raise GroupNotFound(group_id)
+    check_if_match(if_match, group.revision)
+    return group
+
+
+async def revision_of(session: AsyncSession, group_id: str) -> int:
+    """The group's current revision (its ETag). Raises ``GroupNotFound``."""
+    revision = await repository.get_revision(session, group_id)
+    if revision is None:
+        raise GroupNotFound(group_id)
+    return revision
 
 
 async def require_group(session: AsyncSession, group_id: str) -> Group:
@@ -249,6 +284,13 @@ async def create_group(
     )
     session.add(group)
     await _flush_or_name_taken(session, form.name)
+    recorder.record(
+        session,
+        action="group.create",
+        resource_type="group",
+        resource_id=group.id,
+        after=snapshot(group),
+    )
     return to_response(group, 0, redact=False)
 
 
@@ -269,20 +311,18 @@ async def update_group(
     group_id: str,
     form: GroupUpdateForm,
     settings: Settings,
+    if_match: str | None = None,
 ) -> GroupResponse:
-    """Apply the fields that were sent. Raises ``GroupNotFound``, ``InvalidInput``,
-    ``NameTaken``, ``HierarchyError``."""
+    """Apply the fields that were sent. Raises ``GroupNotFound``, ``PreconditionFailed`` (the
+    group changed since ``if_match``), ``InvalidInput``, ``NameTaken``, ``HierarchyError``."""
     sent = form.model_fields_set
     permissions = (
         None
         if form.permissions is None
         else authz_service.validate_permissions(authz, form.permissions)
     )
-    group = await require_group(session, group_id)
-    if sent & {"permissions", "parent_group_id"}:
-        # Before any group row is written: every writer takes the revision row first, so two
-        # transactions never wait on each other's rows in opposite orders.
-        await bump_revision(session)
+    group = await lock_group(session, group_id, if_match=if_match)
+    before = snapshot(group)
     if "name" in sent and form.name is not None:
         group.name_key = await _check_name_free(session, form.name, except_id=group.id)
         group.name = form.name
@@ -300,20 +340,53 @@ async def update_group(
             max_depth=settings.max_group_depth,
         )
         group.parent_group_id = form.parent_group_id
-    group.updated_at = now_epoch()
-    await _flush_or_name_taken(session, group.name)
+    after = snapshot(group)
+    if after != before:
+        group.updated_at = now_epoch()
+        group.revision += 1
+        await _flush_or_name_taken(session, group.name)
+        reach_changed = (
+            before["permissions"] != after["permissions"]
+            or before["parent_group_id"] != after["parent_group_id"]
+        )
+        if reach_changed:
+            await bump_revision(session)
+        recorder.record(
+            session,
+            action="group.update",
+            resource_type="group",
+            resource_id=group.id,
+            before={k: v for k, v in before.items() if after[k] != v},
+            after={k: v for k, v in after.items() if before[k] != v},
+            affected_user_ids=(
+                await memberships.effective_member_ids(session, group.id) if reach_changed else None
+            ),
+        )
     return await response_for(session, group_id, redact=False)
 
 
-async def delete_group(session: AsyncSession, *, group_id: str, settings: Settings) -> None:
+async def delete_group(
+    session: AsyncSession, *, group_id: str, settings: Settings, if_match: str | None = None
+) -> None:
     """Delete the group: its children move to its parent, its memberships and the grants naming
-    it go with it, and it stops being the default group. Raises ``GroupNotFound``."""
-    group = await require_group(session, group_id)
-    await bump_revision(session)
+    it go with it, and it stops being the default group. Raises ``GroupNotFound``,
+    ``PreconditionFailed``."""
+    group = await lock_group(session, group_id, if_match=if_match)
     await repository.lock_hierarchy(session)
-    await repository.reparent_children(
+    affected = await memberships.effective_member_ids(session, group.id)
+    members = await memberships.direct_member_ids(session, group.id)
+    children = await repository.reparent_children(
         session, group_id=group.id, new_parent_id=group.parent_group_id, now=now_epoch()
     )
     await grants_repository.delete_grants_of_principals(session, "group", [group.id])
     await repository.delete_group(session, group.id)
     await appconfig.forget_default_group(session, group.id, settings=settings)
+    await bump_revision(session)
+    recorder.record(
+        session,
+        action="group.delete",
+        resource_type="group",
+        resource_id=group.id,
+        before={**snapshot(group), "member_ids": members, "child_ids": children},
+        affected_user_ids=affected,
+    )

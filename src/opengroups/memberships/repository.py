@@ -137,6 +137,18 @@ async def delete_user_memberships(session: AsyncSession, user_id: str) -> list[s
     return list(result.scalars())
 
 
+async def effective_member_ids(session: AsyncSession, group_id: str) -> list[str]:
+    """Direct members of the group and of every group below it."""
+    tree = descendants_cte(group_id)
+    result = await session.execute(
+        select(GroupMember.user_id)
+        .where(GroupMember.group_id.in_(select(tree.c.id)))
+        .distinct()
+        .order_by(GroupMember.user_id)
+    )
+    return list(result.scalars())
+
+
 async def direct_member_ids(session: AsyncSession, group_id: str) -> list[str]:
     result = await session.execute(
         select(GroupMember.user_id)

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from opengroups.appconfig import service as appconfig
+from opengroups.audit import recorder
 from opengroups.config import Settings
 from opengroups.errors import UnknownUsers
 from opengroups.groups import repository as groups_repository
@@ -74,44 +75,91 @@ async def _validated_user_ids(session: AsyncSession, user_ids: Sequence[str] | N
     return wanted
 
 
+def record_membership_change(
+    session: AsyncSession,
+    *,
+    group_id: str,
+    added: Sequence[str] = (),
+    removed: Sequence[str] = (),
+    source: str | None = None,
+) -> None:
+    """Audit (and feed) exactly who joined or left the group's direct members."""
+    if added:
+        recorder.record(
+            session,
+            action="group.members.add",
+            resource_type="group",
+            resource_id=group_id,
+            after={"user_ids": sorted(added), "source": source},
+            affected_user_ids=list(added),
+        )
+    if removed:
+        recorder.record(
+            session,
+            action="group.members.remove",
+            resource_type="group",
+            resource_id=group_id,
+            before={"user_ids": sorted(removed)},
+            after={"source": source},
+            affected_user_ids=list(removed),
+        )
+
+
+async def add_to_group(
+    session: AsyncSession, *, group_id: str, user_ids: Sequence[str], source: str
+) -> list[str]:
+    """Give these (existing) users the ``source`` membership of a group whose row the caller
+    has locked; record who became a member. Returns them."""
+    if not user_ids:
+        return []
+    before = await memberships.existing_member_ids(session, group_id, user_ids)
+    await memberships.add_memberships(session, group_id=group_id, user_ids=user_ids, source=source)
+    added = [uid for uid in user_ids if uid not in before]
+    if added:
+        await groups_repository.touch_groups(session, [group_id], now_epoch())
+        record_membership_change(session, group_id=group_id, added=added, source=source)
+    return added
+
+
 async def add_members(
     session: AsyncSession,
     *,
     group_id: str,
     user_ids: Sequence[str] | None,
     source: MembershipSource = MembershipSource.MANUAL,
+    if_match: str | None = None,
 ) -> GroupResponse:
-    """Add users as direct members held by ``source``. Raises ``GroupNotFound`` and
-    ``UnknownUsers`` (naming every unknown id) before writing anything."""
-    await groups_service.require_group(session, group_id)
+    """Add users as direct members held by ``source``. Raises ``GroupNotFound``,
+    ``PreconditionFailed`` and ``UnknownUsers`` (naming every unknown id) before writing."""
+    await groups_service.lock_group(session, group_id, if_match=if_match)
     wanted = await _validated_user_ids(session, user_ids)
-    if wanted:
-        await memberships.add_memberships(
-            session, group_id=group_id, user_ids=wanted, source=source.value
-        )
-        await groups_repository.touch_groups(session, [group_id], now_epoch())
+    await add_to_group(session, group_id=group_id, user_ids=wanted, source=source.value)
     return await groups_service.response_for(session, group_id, redact=False)
 
 
 async def remove_members(
-    session: AsyncSession, *, group_id: str, user_ids: Sequence[str] | None
+    session: AsyncSession,
+    *,
+    group_id: str,
+    user_ids: Sequence[str] | None,
+    if_match: str | None = None,
 ) -> GroupResponse:
-    """Remove users from the group whatever source holds them. Raises ``GroupNotFound`` and
-    ``UnknownUsers``."""
-    await groups_service.require_group(session, group_id)
+    """Remove users from the group whatever source holds them. Raises ``GroupNotFound``,
+    ``PreconditionFailed`` and ``UnknownUsers``."""
+    await groups_service.lock_group(session, group_id, if_match=if_match)
     wanted = await _validated_user_ids(session, user_ids)
     removed = await memberships.delete_memberships(session, group_id=group_id, user_ids=wanted)
     if removed:
         await groups_repository.touch_groups(session, [group_id], now_epoch())
+        record_membership_change(session, group_id=group_id, removed=removed)
     return await groups_service.response_for(session, group_id, redact=False)
 
 
 async def add_default_membership(session: AsyncSession, *, user: User, settings: Settings) -> None:
     """Put a new user in the configured default group, if there is one and it still exists."""
     group_id = await appconfig.default_group_id(session, settings=settings)
-    if group_id is None or await groups_repository.get_group(session, group_id) is None:
+    if group_id is None or await groups_repository.get_group_for_update(session, group_id) is None:
         return
-    await memberships.add_memberships(
+    await add_to_group(
         session, group_id=group_id, user_ids=[user.id], source=MembershipSource.DEFAULT.value
     )
-    await groups_repository.touch_groups(session, [group_id], now_epoch())

@@ -1,5 +1,6 @@
 """SQLAlchemy 2 typed ORM models. Importing this package registers every table on the metadata."""
 
+from opengroups.models.audit import AuditEvent
 from opengroups.models.authz_state import AuthzState
 from opengroups.models.base import Base, new_id, now_epoch
 from opengroups.models.config_entry import ConfigEntry
@@ -11,6 +12,7 @@ from opengroups.models.user import User
 __all__ = [
     "AccessGrant",
     "AccessResource",
+    "AuditEvent",
     "AuthzState",
     "Base",
     "ConfigEntry",

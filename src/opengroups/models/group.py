@@ -25,5 +25,7 @@ class Group(Base):
     permissions: Mapped[dict[str, Any] | None] = mapped_column(default=None)
     created_at: Mapped[int] = mapped_column(BigInteger, default=now_epoch)
     updated_at: Mapped[int] = mapped_column(BigInteger, default=now_epoch)
+    # Incremented by every change of the row (memberships included, for groups): the ETag.
+    revision: Mapped[int] = mapped_column(BigInteger, default=1, server_default="1")
 
     __table_args__ = (Index("ix_group_updated_at_id", "updated_at", "id"),)

@@ -20,5 +20,7 @@ class User(Base):
     last_active_at: Mapped[int] = mapped_column(BigInteger, default=now_epoch)
     created_at: Mapped[int] = mapped_column(BigInteger, default=now_epoch, index=True)
     updated_at: Mapped[int] = mapped_column(BigInteger, default=now_epoch)
+    # Incremented by every change of the row (memberships included, for groups): the ETag.
+    revision: Mapped[int] = mapped_column(BigInteger, default=1, server_default="1")
 
     __table_args__ = (Index("ix_user_name_id", "name", "id"),)

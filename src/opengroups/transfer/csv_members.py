@@ -11,7 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from opengroups.errors import GroupNotFound, InvalidInput
 from opengroups.groups import repository as groups_repository
 from opengroups.memberships import repository as memberships
-from opengroups.models import MembershipSource, now_epoch
+from opengroups.memberships import service as memberships_service
+from opengroups.models import MembershipSource
 from opengroups.schemas_common import MAX_USER_IDS
 from opengroups.transfer.schemas import CsvImportReport, CsvRowResult
 from opengroups.users import repository as users_repository
@@ -36,7 +37,7 @@ async def import_members_csv(session: AsyncSession, *, group_id: str, text: str)
     """Add the users named by e-mail (matched case-insensitively) as direct members, in one
     transaction, and say what happened to each row (rows are numbered from 2, after the
     header). Raises ``GroupNotFound``; ``InvalidInput`` for a file without the header."""
-    if await groups_repository.get_group(session, group_id) is None:
+    if await groups_repository.get_group_for_update(session, group_id) is None:
         raise GroupNotFound(group_id)
     rows = _rows(text)
     emails = [row[1].strip().lower() for row in rows if len(row) == 2 and "@" in row[1]]
@@ -76,11 +77,9 @@ async def import_members_csv(session: AsyncSession, *, group_id: str, text: str)
                 user_id=user.id if user else None,
             )
         )
-    if to_add:
-        await memberships.add_memberships(
-            session, group_id=group_id, user_ids=to_add, source=MembershipSource.MANUAL.value
-        )
-        await groups_repository.touch_groups(session, [group_id], now_epoch())
+    await memberships_service.add_to_group(
+        session, group_id=group_id, user_ids=to_add, source=MembershipSource.MANUAL.value
+    )
     return CsvImportReport(
         group_id=group_id,
         added=len(to_add),

@@ -13,14 +13,17 @@ from typing import Any
 from pydantic import TypeAdapter, ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from opengroups.audit import recorder
 from opengroups.authz import service as authz_service
 from opengroups.authz.context import Authz
 from opengroups.authz.revision import bump_revision
 from opengroups.config import Settings
 from opengroups.errors import Conflict, InvalidInput
 from opengroups.groups import repository as groups_repository
+from opengroups.groups import service as groups_service
 from opengroups.groups.schemas import normalize_group_data
 from opengroups.memberships import repository as memberships
+from opengroups.memberships import service as memberships_service
 from opengroups.models import Group, MembershipSource, User, new_id, now_epoch
 from opengroups.transfer.schemas import (
     BUNDLE_FORMAT,
@@ -196,6 +199,13 @@ async def _match_users(
                     updated_at=now,
                 )
                 session.add(user)
+                recorder.record(
+                    session,
+                    action="user.create",
+                    resource_type="user",
+                    resource_id=user.id,
+                    after={"name": user.name, "email": user.email, "role": user.role},
+                )
                 created[email] = user
                 report.users_created += 1
             if user is None:
@@ -286,6 +296,7 @@ async def import_bundle(
     ordered = _order_and_check_hierarchy(writes, target_id, parents, settings.max_group_depth)
 
     savepoint = await session.begin_nested()
+    events = recorder.mark(session)
     try:
         await _apply(
             session,
@@ -307,12 +318,35 @@ async def import_bundle(
         ]
     except BaseException:
         await savepoint.rollback()
+        recorder.discard_since(session, events)
         raise
     if dry_run:
         await savepoint.rollback()
+        recorder.discard_since(session, events)
     else:
         await savepoint.commit()
+        if report.changed:
+            recorder.record(
+                session,
+                action="transfer.import",
+                resource_type="bundle",
+                resource_id=bundle.source_system or "unknown",
+                after=report.model_dump(include=_SUMMARY),
+            )
     return report
+
+
+_SUMMARY = {
+    "policy",
+    "added",
+    "updated",
+    "unchanged",
+    "skipped",
+    "members_added",
+    "members_removed",
+    "users_created",
+    "defaults",
+}
 
 
 async def _apply(
@@ -328,8 +362,6 @@ async def _apply(
     create_missing_users: bool,
     progress: Progress | None,
 ) -> None:
-    # Every writer takes the revision row first (see docs/permissions.md).
-    await bump_revision(session)
     members = await _match_users(
         session, ordered, create_missing=create_missing_users, report=report
     )
@@ -351,14 +383,21 @@ async def _apply(
         if group.id in matches:
             continue
         parent = group.parent_group_id
-        session.add(
-            Group(
-                id=group.id,
-                user_id=group.user_id if group.user_id in known_users else actor_id,
-                created_at=group.created_at or now,
-                updated_at=now,
-                **_fields(group, plan, target_id.get(parent, parent) if parent else None),
-            )
+        created = Group(
+            id=group.id,
+            user_id=group.user_id if group.user_id in known_users else actor_id,
+            created_at=group.created_at or now,
+            updated_at=now,
+            revision=1,
+            **_fields(group, plan, target_id.get(parent, parent) if parent else None),
+        )
+        session.add(created)
+        recorder.record(
+            session,
+            action="group.create",
+            resource_type="group",
+            resource_id=created.id,
+            after=groups_service.snapshot(created),
         )
     await session.flush()
 
@@ -372,10 +411,27 @@ async def _apply(
             changed = {k: v for k, v in wanted.items() if getattr(existing, k) != v}
             action = "unchanged"
             if changed:
+                before_fields = groups_service.snapshot(existing)
                 for key, value in changed.items():
                     setattr(existing, key, value)
                 existing.updated_at = now
+                existing.revision += 1
                 action = "updated"
+                after_fields = groups_service.snapshot(existing)
+                reach = {"permissions", "parent_group_id"} & set(changed)
+                recorder.record(
+                    session,
+                    action="group.update",
+                    resource_type="group",
+                    resource_id=existing.id,
+                    before={k: v for k, v in before_fields.items() if after_fields[k] != v},
+                    after={k: v for k, v in after_fields.items() if before_fields[k] != v},
+                    affected_user_ids=(
+                        await memberships.effective_member_ids(session, existing.id)
+                        if reach
+                        else None
+                    ),
+                )
         desired = members[group.id]
         held = current_import.get(gid, set())
         before = current_members.get(gid, set())
@@ -384,11 +440,16 @@ async def _apply(
             session, group_id=gid, user_ids=sorted(held - desired), source=_SOURCE
         )
         await memberships.add_memberships(session, group_id=gid, user_ids=to_add, source=_SOURCE)
-        added = len(set(to_add) - before)
+        joined = sorted(set(to_add) - before)
+        added = len(joined)
+        memberships_service.record_membership_change(
+            session, group_id=gid, added=joined, removed=removed, source=_SOURCE
+        )
         if (to_add or removed) and action == "unchanged":
             action = "updated"
         if (to_add or removed) and group.id in matches:
             matches[group.id].updated_at = now
+            matches[group.id].revision += 1
         report.members_added += added
         report.members_removed += len(removed)
         if action == "added":
@@ -409,6 +470,8 @@ async def _apply(
         if progress is not None:
             progress(done, len(ordered))
     await session.flush()
+    if report.added or report.updated or report.members_added or report.members_removed:
+        await bump_revision(session)
 
     if plan.defaults is not None:
         current = await authz_service.get_default_permissions(session, authz)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Header, Query, Response
 
 from opengroups.dependencies import AdminUser, SessionDep, VerifiedUser
 from opengroups.errors import InvalidInput
+from opengroups.etags import etag, matches_none
 from opengroups.groups.schemas import GroupModel, UserGroupResponse
 from opengroups.users import service
 from opengroups.users.repository import ORDERABLE_COLUMNS
@@ -19,6 +20,11 @@ from opengroups.users.schemas import (
 )
 
 router = APIRouter(prefix="/api/v1/users", tags=["users"])
+
+IfMatch = Annotated[
+    str | None, Header(description="An ETag from a GET: refuse (412) if the user changed since.")
+]
+IfNoneMatch = Annotated[str | None, Header(description="An ETag: 304 if still current.")]
 
 
 @router.get("/", response_model=UserGroupIdsListResponse)
@@ -64,18 +70,43 @@ async def user_groups(
 
 
 @router.get("/{user_id}", response_model=UserDetailResponse)
-async def get_user(user_id: str, session: SessionDep, _admin: AdminUser) -> UserDetailResponse:
-    return await service.get_user_detail(session, user_id=user_id)
+async def get_user(
+    user_id: str,
+    response: Response,
+    session: SessionDep,
+    _admin: AdminUser,
+    if_none_match: IfNoneMatch = None,
+) -> UserDetailResponse | Response:
+    """The user and their direct groups, with the user's revision as ``ETag``."""
+    detail = await service.get_user_detail(session, user_id=user_id)
+    revision = (await service.require_user(session, user_id)).revision
+    if matches_none(if_none_match, revision):
+        return Response(status_code=304, headers={"ETag": etag(revision)})
+    response.headers["ETag"] = etag(revision)
+    return detail
 
 
 @router.post("/{user_id}/update", response_model=UserModel)
 async def update_user(
-    user_id: str, form: UserUpdateForm, session: SessionDep, admin: AdminUser
+    user_id: str,
+    form: UserUpdateForm,
+    session: SessionDep,
+    admin: AdminUser,
+    response: Response,
+    if_match: IfMatch = None,
 ) -> UserModel:
-    return await service.update_user(session, actor=admin, user_id=user_id, form=form)
+    """Change the fields sent. With ``If-Match``, 412 when the user changed since."""
+    user = await service.update_user(
+        session, actor=admin, user_id=user_id, form=form, if_match=if_match
+    )
+    response.headers["ETag"] = etag((await service.require_user(session, user_id)).revision)
+    return user
 
 
 @router.delete("/{user_id}", response_model=bool)
-async def delete_user(user_id: str, session: SessionDep, admin: AdminUser) -> bool:
-    await service.delete_user(session, actor=admin, user_id=user_id)
+async def delete_user(
+    user_id: str, session: SessionDep, admin: AdminUser, if_match: IfMatch = None
+) -> bool:
+    """Delete the user with their memberships and grants."""
+    await service.delete_user(session, actor=admin, user_id=user_id, if_match=if_match)
     return True

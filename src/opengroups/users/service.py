@@ -7,9 +7,11 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from opengroups.appconfig import service as appconfig
+from opengroups.audit import recorder
 from opengroups.auths.security import hash_password
 from opengroups.config import Settings
 from opengroups.errors import EmailTaken, NotPermitted, UserNotFound
+from opengroups.etags import check_if_match
 from opengroups.grants import repository as grants_repository
 from opengroups.groups import repository as groups_repository
 from opengroups.groups.schemas import GroupModel, UserGroupResponse
@@ -100,6 +102,14 @@ async def register_user(
     )
     if role == "admin" and await appconfig.recorded_primary_admin_id(session) is None:
         await appconfig.remember_primary_admin(session, user.id)
+    recorder.record(
+        session,
+        action="user.create",
+        resource_type="user",
+        resource_id=user.id,
+        after=snapshot(user),
+        actor_id=recorder.actor_of(session).user_id or user.id,  # a sign-up acts for itself
+    )
     await memberships_service.add_default_membership(session, user=user, settings=settings)
     return user
 
@@ -170,15 +180,41 @@ async def get_user_detail(session: AsyncSession, *, user_id: str) -> UserDetailR
     )
 
 
+def snapshot(user: User) -> dict[str, Any]:
+    """The user's fields as the audit trail records them (never the password or the key)."""
+    return {
+        "name": user.name,
+        "email": user.email,
+        "role": user.role,
+        "profile_image_url": user.profile_image_url,
+    }
+
+
+async def lock_user(session: AsyncSession, user_id: str, *, if_match: str | None) -> User:
+    """The user, row-locked for the transaction, checked against ``if_match``. Raises
+    ``UserNotFound``, ``PreconditionFailed``."""
+    user = await repository.get_user_for_update(session, user_id)
+    if user is None:
+        raise UserNotFound(user_id)
+    check_if_match(if_match, user.revision)
+    return user
+
+
 async def update_user(
-    session: AsyncSession, *, actor: User, user_id: str, form: UserUpdateForm
+    session: AsyncSession,
+    *,
+    actor: User,
+    user_id: str,
+    form: UserUpdateForm,
+    if_match: str | None = None,
 ) -> UserModel:
     """Apply the fields sent (``actor`` is the admin making the change). The primary admin's
     role cannot be changed; e-mails stay unique.
 
-    Raises ``UserNotFound``, ``NotPermitted``, ``EmailTaken``.
+    Raises ``UserNotFound``, ``PreconditionFailed``, ``NotPermitted``, ``EmailTaken``.
     """
-    user = await require_user(session, user_id)
+    user = await lock_user(session, user_id, if_match=if_match)
+    before = snapshot(user)
     changes: dict[str, Any] = {
         key: value
         for key, value in form.model_dump(exclude_unset=True).items()
@@ -191,27 +227,56 @@ async def update_user(
         other = await repository.get_user_by_email(session, changes["email"])
         if other is not None and other.id != user.id:
             raise EmailTaken(changes["email"])
-    if "password" in changes:
+    password_changed = "password" in changes
+    if password_changed:
         user.password_hash = hash_password(changes.pop("password"))
     for field in ("role", "name", "email", "profile_image_url"):
         if field in changes:
             setattr(user, field, changes[field])
-    user.updated_at = now_epoch()
-    await session.flush()
+    after = snapshot(user)
+    if after != before or password_changed:
+        user.updated_at = now_epoch()
+        user.revision += 1
+        await session.flush()
+        recorder.record(
+            session,
+            action="user.update",
+            resource_type="user",
+            resource_id=user.id,
+            before={k: v for k, v in before.items() if after[k] != v},
+            after={
+                **{k: v for k, v in after.items() if before[k] != v},
+                **({"password_changed": True} if password_changed else {}),
+            },
+            # A role change turns the admin bypass on or off for this user.
+            affected_user_ids=[user.id] if role_changes else None,
+        )
     return UserModel.model_validate(user)
 
 
-async def delete_user(session: AsyncSession, *, actor: User, user_id: str) -> None:
+async def delete_user(
+    session: AsyncSession, *, actor: User, user_id: str, if_match: str | None = None
+) -> None:
     """Delete the user and, in the same transaction, every membership and grant they hold.
 
-    Raises ``UserNotFound``; ``NotPermitted`` for the primary admin and for oneself.
+    Raises ``UserNotFound``, ``PreconditionFailed``; ``NotPermitted`` for the primary admin
+    and for oneself.
     """
-    user = await require_user(session, user_id)
+    user = await lock_user(session, user_id, if_match=if_match)
     if user.id == actor.id:
         raise NotPermitted("You cannot delete your own account.")
     if user.id == await primary_admin_id(session):
         raise NotPermitted("The primary admin cannot be deleted.")
+    before = snapshot(user)
     group_ids = await memberships.delete_user_memberships(session, user.id)
     await groups_repository.touch_groups(session, group_ids, now_epoch())
     await grants_repository.delete_grants_of_principals(session, "user", [user.id])
     await repository.delete_user(session, user.id)
+    recorder.record(
+        session,
+        action="user.delete",
+        resource_type="user",
+        resource_id=user.id,
+        before={**before, "group_ids": sorted(group_ids)},
+        affected_user_ids=[user.id],
+    )
