@@ -27,6 +27,7 @@ FAST_PASSWORD_ENV = {
     f"OPENGROUPS_{key.upper()}": str(value) for key, value in FAST_PASSWORD_HASHING.items()
 }
 TABLES_IN_DELETE_ORDER = [
+    "audit_event",
     "access_resource",
     "access_grant",
     "group_member_source",

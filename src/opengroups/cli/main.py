@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from opengroups import migrate
 from opengroups.app import prepare_settings
+from opengroups.audit import recorder
 from opengroups.auths import service as auths_service
 from opengroups.config import Settings, get_settings
 from opengroups.db import Database
@@ -35,6 +36,10 @@ T = TypeVar("T")
 
 # Exit codes: 0 success, 1 unexpected failure, 2 bad input (as the CLI convention for usage).
 EXIT_BAD_INPUT = 2
+# Who the CLI acts as where an id is needed and no admin exists (exports, imported creators).
+CLI_ACTOR = "opengroups-cli"
+# How the audit trail names changes made at the console.
+CLI_ACTOR_ID = "system:cli"
 
 
 def _settings() -> Settings:
@@ -48,6 +53,7 @@ async def _session(settings: Settings) -> AsyncIterator[AsyncSession]:
     try:
         await migrate.upgrade(database.engine)
         async with database.session(write=True) as session:
+            recorder.set_actor(session, user_id=CLI_ACTOR_ID)
             yield session
     finally:
         await database.dispose()
@@ -169,7 +175,6 @@ async def _system_actor_id(session: AsyncSession) -> str:
     return await users_service.primary_admin_id(session) or CLI_ACTOR
 
 
-CLI_ACTOR = "opengroups-cli"
 
 
 @app.command("export")
@@ -276,3 +281,75 @@ def import_command(
         for member in report.unmatched_members[:200]:
             unmatched.add_row(member.group_name, member.id or "", member.email or "")
         Console().print(unmatched)
+
+
+@app.command("audit")
+def audit_command(
+    actor: Annotated[str | None, typer.Option(help="Only this actor's user id.")] = None,
+    action: Annotated[str | None, typer.Option(help="Only this action, e.g. group.update.")] = None,
+    resource_type: Annotated[str | None, typer.Option(help="user, group, config, ...")] = None,
+    resource_id: Annotated[str | None, typer.Option(help="Only this resource.")] = None,
+    since: Annotated[
+        str | None, typer.Option(help="From this time: ISO 8601 (2026-11-27T10:00Z) or epoch ms.")
+    ] = None,
+    until: Annotated[str | None, typer.Option(help="Before this time (same forms).")] = None,
+    limit: Annotated[int, typer.Option(min=1, max=10_000, help="At most this many.")] = 50,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
+) -> None:
+    """List audit events, newest first."""
+    import json
+    from datetime import UTC, datetime
+
+    from rich.table import Table
+
+    from opengroups.audit import service as audit_service
+    from opengroups.audit.schemas import AuditPage
+
+    def to_ms(value: str | None, option: str) -> int | None:
+        if value is None:
+            return None
+        if value.isdigit():
+            return int(value)
+        try:
+            moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError as exc:
+            err.print(f"[red]error:[/red] {option}: not a time: {value!r}")
+            raise typer.Exit(EXIT_BAD_INPUT) from exc
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=UTC)
+        return int(moment.timestamp() * 1000)
+
+    since_ms, until_ms = to_ms(since, "--since"), to_ms(until, "--until")
+
+    async def work(session: AsyncSession, _settings: Settings) -> AuditPage:
+        return await audit_service.list_events(
+            session,
+            actor_id=actor,
+            action=action,
+            resource_type=resource_type,
+            resource_id=resource_id,
+            since_ms=since_ms,
+            until_ms=until_ms,
+            limit=limit,
+        )
+
+    page = _run(work)
+    if as_json:
+        for event in page.items:
+            typer.echo(json.dumps(event.model_dump(mode="json"), sort_keys=True))
+        return
+    table = Table(title=f"Audit events ({len(page.items)}, newest first)")
+    for column in ("id", "time (UTC)", "actor", "action", "resource", "change"):
+        table.add_column(column)
+    for event in page.items:
+        when = datetime.fromtimestamp(event.occurred_at / 1000, UTC).strftime("%Y-%m-%d %H:%M:%S")
+        change = json.dumps({"before": event.before, "after": event.after}, sort_keys=True)
+        table.add_row(
+            str(event.id),
+            when,
+            event.actor_id or "system",
+            event.action,
+            f"{event.resource_type}/{event.resource_id}",
+            change if len(change) <= 120 else change[:117] + "...",
+        )
+    Console().print(table)
