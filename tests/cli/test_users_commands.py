@@ -201,3 +201,20 @@ def second_admin_token(migrated: str, tmp_path: Path, invoke: Invoke) -> str:
     result = invoke("users", "api-key", "second@example.com")
     assert result.exit_code == 0, result.output
     return result.stdout.strip()
+
+
+def test_audit_lists_what_the_cli_did(invoke: Invoke) -> None:
+    create(invoke, "audited@example.com", "--password", "pw")
+
+    table = invoke("audit", "--action", "user.create")
+    as_json = invoke("audit", "--json", "--resource-type", "user", "--since", "2020-01-01T00:00Z")
+    bad_time = invoke("audit", "--since", "yesterday-ish")
+
+    assert table.exit_code == 0, table.output
+    assert "user.create" in table.stdout
+    assert "system:cli" in table.stdout
+    assert as_json.exit_code == 0, as_json.output
+    lines = [line for line in as_json.stdout.splitlines() if line.strip()]
+    assert len(lines) == 1
+    assert '"actor_id": "system:cli"' in lines[0]
+    assert bad_time.exit_code == 2
