@@ -8,9 +8,12 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 
 from opengroups import __version__, migrate
+from opengroups.admin import web as admin_web
+from opengroups.admin.groups_pages import router as admin_groups_router
+from opengroups.admin.pages import router as admin_pages_router
 from opengroups.audit import service as audit_service
 from opengroups.audit.endpoints import router as audit_router
 from opengroups.auths.endpoints import router as auths_router
@@ -52,10 +55,22 @@ async def _prune_audit_periodically(database: Database, settings: Settings) -> N
         await asyncio.sleep(AUDIT_PRUNE_INTERVAL_SECONDS)
 
 
-async def _handle_domain_error(_request: Request, exc: Exception) -> JSONResponse:
+async def _handle_domain_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, OpenGroupsError)
+    if request.url.path.startswith("/admin"):
+        return admin_web.error_page(request, status=exc.status_code, detail=exc.message)
     headers = {"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else None
     return JSONResponse({"detail": exc.message}, status_code=exc.status_code, headers=headers)
+
+
+async def _handle_login_required(_request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, admin_web.LoginRequired)
+    return admin_web.login_redirect(exc.next_path)
+
+
+async def _handle_admin_only(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, admin_web.AdminOnly)
+    return admin_web.error_page(request, status=403, detail=exc.message)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -92,6 +107,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.authz = authz
     app.add_exception_handler(OpenGroupsError, _handle_domain_error)
+    app.add_exception_handler(admin_web.LoginRequired, _handle_login_required)
+    app.add_exception_handler(admin_web.AdminOnly, _handle_admin_only)
     app.add_middleware(RequestIdMiddleware)
     app.add_middleware(
         BodySizeLimitMiddleware,
@@ -108,6 +125,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         grants_router,
         transfer_router,
         audit_router,
+        admin_groups_router,
+        admin_pages_router,
     ):
         app.include_router(router)
     return app

@@ -54,9 +54,10 @@ async def test_if_match_refuses_a_stale_update_and_writes_nothing(
     )
     response = await refused(database, stale, 412)
     assert "changed" in response.json()["detail"]
+    empty: dict[str, list[str]] = {"user_ids": []}
     for path, body in (
-        (f"/api/v1/groups/id/{group['id']}/users/add", {"user_ids": []}),
-        (f"/api/v1/groups/id/{group['id']}/users/remove", {"user_ids": []}),
+        (f"/api/v1/groups/id/{group['id']}/users/add", empty),
+        (f"/api/v1/groups/id/{group['id']}/users/remove", empty),
     ):
         await refused(
             database,

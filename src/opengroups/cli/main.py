@@ -175,8 +175,6 @@ async def _system_actor_id(session: AsyncSession) -> str:
     return await users_service.primary_admin_id(session) or CLI_ACTOR
 
 
-
-
 @app.command("export")
 def export_command(
     file: Annotated[

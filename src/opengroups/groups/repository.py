@@ -216,3 +216,23 @@ async def groups_by_name_keys(session: AsyncSession, name_keys: Iterable[str]) -
         chunk = keys[start : start + 5_000]
         found += (await session.execute(select(Group).where(Group.name_key.in_(chunk)))).scalars()
     return found
+
+
+async def outline(session: AsyncSession) -> list[tuple[str, str, str | None]]:
+    """``(id, name, parent_group_id)`` of every group, by name: enough to draw the tree."""
+    result = await session.execute(
+        select(Group.id, Group.name, Group.parent_group_id).order_by(Group.name_key, Group.id)
+    )
+    return [(group_id, name, parent) for group_id, name, parent in result]
+
+
+async def member_counts(session: AsyncSession, group_ids: Sequence[str]) -> dict[str, int]:
+    """Direct members of each group, in one query."""
+    if not group_ids:
+        return {}
+    result = await session.execute(
+        select(GroupMember.group_id, func.count())
+        .where(GroupMember.group_id.in_(list(group_ids)))
+        .group_by(GroupMember.group_id)
+    )
+    return {group_id: int(count) for group_id, count in result}

@@ -1,0 +1,1 @@
+"""The web admin page: server-rendered HTML over the same services as the API."""

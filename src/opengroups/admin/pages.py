@@ -1,0 +1,197 @@
+"""Admin pages: sign-in, users and their effective permissions, defaults, audit."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+from pydantic import ValidationError
+
+from opengroups.admin import session as cookies
+from opengroups.admin.web import Admin, PostedForm, attempt, back, page, text
+from opengroups.audit import service as audit_service
+from opengroups.auths import service as auths_service
+from opengroups.auths.schemas import SigninForm
+from opengroups.authz import service as authz_service
+from opengroups.dependencies import AuthzDep, SessionDep, SettingsDep
+from opengroups.errors import OpenGroupsError
+from opengroups.models import User
+from opengroups.users import service as users_service
+
+router = APIRouter(prefix="/admin", include_in_schema=False)
+PAGE_SIZE = 50
+
+
+def _safe_next(target: str) -> str:
+    """Only our own pages: never redirect a signed-in admin to another site."""
+    return (
+        target if target.startswith("/admin/") and not target.startswith("//") else "/admin/groups"
+    )
+
+
+@router.get("", include_in_schema=False)
+@router.get("/", include_in_schema=False)
+async def admin_home() -> RedirectResponse:
+    return RedirectResponse("/admin/groups", status_code=303)
+
+
+@router.get("/login", response_class=HTMLResponse)
+async def login_page(
+    request: Request, next_path: Annotated[str, Query(alias="next")] = ""
+) -> HTMLResponse:
+    return page(request, "login.html", None, next=next_path)
+
+
+@router.post("/login", response_model=None)
+async def login(
+    request: Request, session: SessionDep, settings: SettingsDep, authz: AuthzDep
+) -> HTMLResponse | RedirectResponse:
+    """Sign in with an e-mail and password, or an API key. Only admins get a session."""
+    form = await request.form()
+    api_key, email = text(form, "api_key"), text(form, "email")
+    password = form.get("password")
+    user: User | None = None
+    try:
+        if api_key:
+            user = await auths_service.authenticate(session, credential=api_key, settings=settings)
+        else:
+            signin = SigninForm(email=email, password=password if isinstance(password, str) else "")
+            signed = await auths_service.signin(session, authz, form=signin, settings=settings)
+            user = await users_service.require_user(session, signed.id)
+    except (OpenGroupsError, ValidationError):
+        user = None
+    next_path = text(form, "next")
+    if user is None:
+        return page(
+            request,
+            "login.html",
+            None,
+            next=next_path,
+            status_code=401,
+            failure="Wrong e-mail, password or API key.",
+        )
+    if user.role != "admin":
+        return page(
+            request,
+            "login.html",
+            None,
+            next=next_path,
+            status_code=403,
+            failure="Only administrators may use this page.",
+        )
+    response = RedirectResponse(_safe_next(next_path), status_code=303)
+    response.set_cookie(
+        cookies.COOKIE,
+        cookies.issue_session(user.id, secret=settings.resolved_secret_key()),
+        max_age=cookies.SESSION_SECONDS,
+        httponly=True,
+        samesite="lax",
+        secure=request.url.scheme == "https",
+        path="/admin",
+    )
+    return response
+
+
+@router.post("/logout")
+async def logout(form: PostedForm, admin: Admin) -> RedirectResponse:
+    response = RedirectResponse("/admin/login", status_code=303)
+    response.delete_cookie(cookies.COOKIE, path="/admin")
+    return response
+
+
+@router.get("/users", response_class=HTMLResponse)
+async def users_page(
+    request: Request,
+    admin: Admin,
+    session: SessionDep,
+    query: Annotated[str, Query(max_length=255)] = "",
+    page_number: Annotated[int, Query(alias="page", ge=1)] = 1,
+) -> HTMLResponse:
+    listing = await users_service.list_users(
+        session,
+        query=query or None,
+        order_by="name",
+        direction="asc",
+        page=page_number,
+        page_size=PAGE_SIZE,
+    )
+    return page(
+        request,
+        "users.html",
+        admin,
+        listing=listing,
+        query=query,
+        page=page_number,
+        pages=max(1, -(-listing.total // PAGE_SIZE)),
+    )
+
+
+@router.get("/users/{user_id}", response_class=HTMLResponse)
+async def user_page(
+    request: Request, user_id: str, admin: Admin, session: SessionDep, authz: AuthzDep
+) -> HTMLResponse:
+    user = await users_service.require_user(session, user_id)
+    explanation = await authz_service.explain_permissions(session, authz, user=user)
+    detail = await users_service.get_user_detail(session, user_id=user_id)
+    return page(request, "user.html", admin, user=detail, explanation=explanation)
+
+
+@router.get("/defaults", response_class=HTMLResponse)
+async def defaults_page(
+    request: Request, admin: Admin, session: SessionDep, authz: AuthzDep
+) -> HTMLResponse:
+    values = await authz_service.default_values(session, authz)
+    sections: dict[str, list[dict[str, Any]]] = {}
+    for key, catalog_default in authz.catalog.defaults.items():
+        section, _, leaf = key.rpartition(".")
+        sections.setdefault(section, []).append(
+            {"key": key, "name": leaf, "on": values[key], "catalog_default": catalog_default}
+        )
+    return page(request, "defaults.html", admin, sections=sections)
+
+
+@router.post("/defaults")
+async def save_defaults(
+    form: PostedForm, admin: Admin, session: SessionDep, authz: AuthzDep
+) -> RedirectResponse:
+    values = {key: form.get(f"perm:{key}") == "on" for key in authz.catalog.defaults}
+    error = await attempt(
+        session,
+        lambda: authz_service.set_default_permissions(session, authz, authz.catalog.render(values)),
+    )
+    return back("/admin/defaults", message=None if error else "Defaults saved.", error=error)
+
+
+@router.get("/audit", response_class=HTMLResponse)
+async def audit_page(
+    request: Request,
+    admin: Admin,
+    session: SessionDep,
+    action: str = "",
+    actor_id: str = "",
+    resource_type: str = "",
+    resource_id: str = "",
+    cursor: int | None = None,
+) -> HTMLResponse:
+    events = await audit_service.list_events(
+        session,
+        action=action or None,
+        actor_id=actor_id or None,
+        resource_type=resource_type or None,
+        resource_id=resource_id or None,
+        cursor=cursor,
+        limit=PAGE_SIZE,
+    )
+    return page(
+        request,
+        "audit.html",
+        admin,
+        events=events,
+        filters={
+            "action": action,
+            "actor_id": actor_id,
+            "resource_type": resource_type,
+            "resource_id": resource_id,
+        },
+    )

@@ -1,0 +1,146 @@
+"""Shared pieces of the admin page: who is signed in, CSRF checks, templates, redirects."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import quote, urlencode
+
+from fastapi import Depends, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.templating import Jinja2Templates
+from pydantic import ValidationError
+from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.datastructures import FormData
+
+from opengroups.admin import session as cookies
+from opengroups.audit import recorder
+from opengroups.dependencies import SessionDep, SettingsDep
+from opengroups.errors import OpenGroupsError
+from opengroups.models import User
+from opengroups.users import repository as users_repository
+
+templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
+templates.env.filters["timestamp"] = lambda seconds: datetime.fromtimestamp(seconds, UTC).strftime(
+    "%Y-%m-%d %H:%M:%S"
+)
+
+
+class LoginRequired(Exception):
+    """No valid admin session: the page redirects to the sign-in form."""
+
+    def __init__(self, next_path: str) -> None:
+        super().__init__(next_path)
+        self.next_path = next_path
+
+
+class AdminOnly(Exception):
+    """Signed in, but not an admin (or a form without a valid CSRF token): 403."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass
+class AdminContext:
+    user: User
+    token: str
+    csrf: str
+
+
+async def admin_context(
+    request: Request, session: SessionDep, settings: SettingsDep
+) -> AdminContext:
+    secret = settings.resolved_secret_key()
+    token = request.cookies.get(cookies.COOKIE)
+    user_id = cookies.session_user_id(token, secret=secret)
+    user = await users_repository.get_user(session, user_id) if user_id else None
+    if user is None or token is None:
+        raise LoginRequired(request.url.path)
+    if user.role != "admin":
+        raise AdminOnly("Only administrators may use this page.")
+    recorder.set_actor(session, user_id=user.id)
+    return AdminContext(user=user, token=token, csrf=cookies.csrf_token(token, secret=secret))
+
+
+Admin = Annotated[AdminContext, Depends(admin_context)]
+
+
+async def checked_form(request: Request, admin: Admin, settings: SettingsDep) -> FormData:
+    """The posted form, once its CSRF token is checked (403 otherwise)."""
+    form = await request.form()
+    given = form.get("csrf")
+    secret = settings.resolved_secret_key()
+    if not cookies.csrf_valid(
+        given if isinstance(given, str) else None, admin.token, secret=secret
+    ):
+        raise AdminOnly("The form expired or did not come from this page. Reload and retry.")
+    return form
+
+
+PostedForm = Annotated[FormData, Depends(checked_form)]
+
+
+def text(form: FormData, name: str) -> str:
+    value = form.get(name)
+    return value.strip() if isinstance(value, str) else ""
+
+
+def page(
+    request: Request, template: str, admin: AdminContext | None, **context: Any
+) -> HTMLResponse:
+    status = int(context.pop("status_code", 200))
+    return templates.TemplateResponse(
+        request,
+        template,
+        {
+            "admin": admin,
+            "message": request.query_params.get("msg"),
+            "error": request.query_params.get("error"),
+            **context,
+        },
+        status_code=status,
+    )
+
+
+def back(
+    path: str, *, message: str | None = None, error: str | None = None, **params: str
+) -> RedirectResponse:
+    """303 to ``path`` with a message or an error to show (Post/Redirect/Get)."""
+    query = {k: v for k, v in {**params, "msg": message, "error": error}.items() if v}
+    return RedirectResponse(f"{path}?{urlencode(query)}" if query else path, status_code=303)
+
+
+async def attempt(session: AsyncSession, work: Callable[[], Awaitable[Any]]) -> str | None:
+    """Run ``work`` in a savepoint; on a refusal roll it back and return the reason."""
+    try:
+        async with session.begin_nested():
+            await work()
+    except OpenGroupsError as exc:
+        return exc.message
+    except ValidationError as exc:
+        problem = exc.errors()[0]
+        field = ".".join(str(part) for part in problem["loc"])
+        return f"{field}: {problem['msg']}"
+    return None
+
+
+def login_redirect(next_path: str) -> RedirectResponse:
+    return RedirectResponse(f"/admin/login?next={quote(next_path)}", status_code=303)
+
+
+def error_page(request: Request, *, status: int, detail: str) -> HTMLResponse:
+    headings = {403: "Not allowed", 404: "Not found", 409: "Conflict"}
+    return page(
+        request,
+        "error.html",
+        None,
+        status_code=status,
+        status=status,
+        heading=headings.get(status, "Something is wrong"),
+        detail=detail,
+    )
