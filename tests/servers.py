@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -90,5 +91,7 @@ def running_server(env: dict[str, str], cwd: Path, log: Path) -> Iterator[str]:
 
 
 def empty(url: str) -> None:
-    """Empty the database at ``url`` (from a test without a running event loop)."""
-    asyncio.run(_empty_async(url))
+    """Empty the database at ``url`` from a synchronous test. It runs in a thread of its own,
+    because some sync tests have an event loop running in theirs (Playwright's)."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(asyncio.run, _empty_async(url)).result()

@@ -177,8 +177,9 @@ async def set_group_permissions(
     settings: SettingsDep,
     admin: Admin,
 ) -> RedirectResponse:
-    chosen = {key: form.get(f"perm:{key}") == "on" for key in authz.catalog.defaults}
-    tree = authz.catalog.render({key: True for key, on in chosen.items() if on})
+    tree = authz.catalog.sparse(
+        key for key in authz.catalog.defaults if form.get(f"perm:{key}") == "on"
+    )
 
     async def work() -> None:
         update = GroupUpdateForm.model_validate({"permissions": tree})

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -143,6 +143,11 @@ class Catalog:
         """Every catalog key's value in ``tree``, catalog defaults where the tree is silent."""
         given = {path: value for path, value in _walk(tree or {}) if isinstance(value, bool)}
         return {key: given.get(key, default) for key, default in self.defaults.items()}
+
+    def sparse(self, granted: Iterable[str]) -> PermissionTree:
+        """A tree holding only the given catalog keys, each ``true``."""
+        chosen = set(granted)
+        return _nest({key: True for key in self.defaults if key in chosen})
 
     def render(self, values: Mapping[str, bool]) -> PermissionTree:
         """A nested tree of every catalog key from flat ``values`` (missing keys are false)."""
