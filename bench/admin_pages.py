@@ -27,18 +27,17 @@ from opengroups.app import create_app
 from opengroups.auths.security import hash_password
 from opengroups.config import Settings
 from opengroups.db import Database
-from opengroups.models import Group, GroupMember, GroupMemberSource, User, new_id, now_epoch
+from opengroups.models import (
+    Group,
+    GroupMember,
+    GroupMemberSource,
+    User,
+    data_tables_children_first,
+    new_id,
+    now_epoch,
+)
 
-TABLES = [
-    "audit_event",
-    "access_resource",
-    "access_grant",
-    "group_member_source",
-    "group_member",
-    '"group"',
-    '"user"',
-    "config",
-]
+TABLES = data_tables_children_first()
 REPEAT = 20
 
 
@@ -90,7 +89,7 @@ async def fill(database: Database, users: int, groups: int, seed: int) -> tuple[
         }
         for i, gid in enumerate(group_ids)
     ]
-    member_ids = [row["id"] for row in user_rows[1:]]
+    member_ids = [str(row["id"]) for row in user_rows[1:]]
     memberships = {(group_ids[1], uid) for uid in rng.sample(member_ids, 5_000)}
     for gid in group_ids:
         for uid in rng.sample(member_ids, rng.randint(10, 80)):

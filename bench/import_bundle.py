@@ -22,20 +22,12 @@ from opengroups import migrate
 from opengroups.authz.context import Authz
 from opengroups.config import Settings
 from opengroups.db import Database
-from opengroups.models import User, new_id, now_epoch
+from opengroups.models import User, data_tables_children_first, new_id, now_epoch
 from opengroups.permissions import BUILTIN_CATALOG
 from opengroups.transfer import importer
 from opengroups.transfer.schemas import Bundle, BundleGroup, BundleMember
 
-TABLES = [
-    "access_resource",
-    "access_grant",
-    "group_member_source",
-    "group_member",
-    '"group"',
-    '"user"',
-    "config",
-]
+TABLES = data_tables_children_first()
 
 
 def make_bundle(users: list[tuple[str, str]], groups: int, memberships: int, seed: int) -> Bundle:

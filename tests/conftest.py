@@ -19,6 +19,7 @@ from opengroups import migrate
 from opengroups.app import create_app
 from opengroups.config import Settings
 from opengroups.db import Database, create_engine
+from opengroups.models import data_tables_children_first
 
 TEST_DATABASE_URL_ENV = "OPENGROUPS_TEST_DATABASE_URL"
 # argon2id at its cheapest: the tests sign up hundreds of accounts. Production keeps the default.
@@ -26,16 +27,7 @@ FAST_PASSWORD_HASHING = {"password_hash_time_cost": 1, "password_hash_memory_kib
 FAST_PASSWORD_ENV = {
     f"OPENGROUPS_{key.upper()}": str(value) for key, value in FAST_PASSWORD_HASHING.items()
 }
-TABLES_IN_DELETE_ORDER = [
-    "audit_event",
-    "access_resource",
-    "access_grant",
-    "group_member_source",
-    "group_member",
-    '"group"',
-    '"user"',
-    "config",
-]
+TABLES_IN_DELETE_ORDER = data_tables_children_first()
 
 
 @pytest.fixture(scope="session")

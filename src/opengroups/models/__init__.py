@@ -9,6 +9,20 @@ from opengroups.models.group import Group
 from opengroups.models.membership import GroupMember, GroupMemberSource, MembershipSource
 from opengroups.models.user import User
 
+# Rows every instance needs, which emptying the data must keep.
+_BOOKKEEPING_TABLES = {AuthzState.__tablename__}
+
+
+def data_tables_children_first() -> list[str]:
+    """Quoted names of the tables holding data, each before the tables it references, so that
+    deleting in this order never breaks a foreign key."""
+    return [
+        f'"{table.name}"'
+        for table in reversed(Base.metadata.sorted_tables)
+        if table.name not in _BOOKKEEPING_TABLES
+    ]
+
+
 __all__ = [
     "AccessGrant",
     "AccessResource",
@@ -21,6 +35,7 @@ __all__ = [
     "GroupMemberSource",
     "MembershipSource",
     "User",
+    "data_tables_children_first",
     "new_id",
     "now_epoch",
 ]
