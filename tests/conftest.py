@@ -205,7 +205,7 @@ async def table_counts(database: Database) -> dict[str, int]:
     counts: dict[str, int] = {}
     async with database.session(write=False) as session:
         for table in TABLES_IN_DELETE_ORDER:
-            counts[table] = (
+            counts[table.strip('"')] = (
                 await session.execute(text(f"SELECT count(*) FROM {table}"))
             ).scalar_one()
     return counts

@@ -198,7 +198,7 @@ async def test_delete_removes_the_user_and_every_membership(api: Api, database: 
         == []
     )
     after = await table_counts(database)
-    assert after['"user"'] == before['"user"'] - 1
+    assert after["user"] == before["user"] - 1
     assert after["group_member"] == before["group_member"] - 2
     assert after["group_member_source"] == before["group_member_source"] - 2
     counts = {

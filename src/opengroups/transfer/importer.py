@@ -7,10 +7,8 @@ reports is exactly what a real import would do.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
-from pydantic import TypeAdapter, ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from opengroups.audit import recorder
@@ -18,148 +16,29 @@ from opengroups.authz import service as authz_service
 from opengroups.authz.context import Authz
 from opengroups.authz.revision import bump_revision
 from opengroups.config import Settings
-from opengroups.errors import Conflict, InvalidInput
+from opengroups.errors import Conflict
 from opengroups.groups import repository as groups_repository
 from opengroups.groups import service as groups_service
-from opengroups.groups.schemas import normalize_group_data
 from opengroups.memberships import repository as memberships
 from opengroups.memberships import service as memberships_service
 from opengroups.models import Group, MembershipSource, User, new_id, now_epoch
+from opengroups.transfer.plan import (
+    Plan,
+    order_and_check_hierarchy,
+    parse_payload,
+    validate,
+)
 from opengroups.transfer.schemas import (
-    BUNDLE_FORMAT,
-    BUNDLE_VERSION,
-    Bundle,
     BundleGroup,
     GroupOutcome,
     ImportPolicy,
     ImportReport,
-    OpenWebUIGroupExport,
     UnmatchedMember,
 )
 from opengroups.users import repository as users_repository
 
 Progress = Callable[[int, int], None]
 _SOURCE = MembershipSource.IMPORT.value
-
-
-class InvalidBundle(InvalidInput):
-    """422 naming the item that is wrong; the CLI turns it into exit code 2."""
-
-
-def parse_payload(payload: Any) -> Bundle:
-    """An opengroups bundle, or Open WebUI's ``GroupExportResponse`` (one or a list).
-
-    Raises ``InvalidBundle``.
-    """
-    try:
-        if isinstance(payload, dict) and "format" in payload:
-            if payload.get("format") != BUNDLE_FORMAT:
-                raise InvalidBundle(f"Unknown bundle format {payload.get('format')!r}.")
-            if payload.get("version") != BUNDLE_VERSION:
-                raise InvalidBundle(
-                    f"Unknown bundle format version {payload.get('version')!r}; "
-                    f"this instance reads version {BUNDLE_VERSION}."
-                )
-            return Bundle.model_validate(payload)
-        items = payload if isinstance(payload, list) else [payload]
-        if not all(isinstance(item, dict) for item in items):
-            raise InvalidBundle("Expected a bundle, a group export object or a list of them.")
-        exports = TypeAdapter(list[OpenWebUIGroupExport]).validate_python(items)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(part) for part in first["loc"])
-        raise InvalidBundle(f"{where}: {first['msg']}") from exc
-    return Bundle(groups=[export.as_bundle_group() for export in exports])
-
-
-@dataclass
-class _Plan:
-    """What validation resolved, shared by the apply steps."""
-
-    groups: list[BundleGroup]
-    data: dict[str, dict[str, Any] | None] = field(default_factory=dict)
-    permissions: dict[str, dict[str, Any] | None] = field(default_factory=dict)
-    defaults: dict[str, Any] | None = None
-
-
-def _validate(bundle: Bundle, authz: Authz) -> _Plan:
-    """Check every group on its own: ids and names unique in the bundle, data and permissions
-    valid. Raises ``InvalidBundle`` naming the group."""
-    plan = _Plan(groups=bundle.groups)
-    seen_ids: set[str] = set()
-    seen_names: dict[str, str] = {}
-    for group in bundle.groups:
-        label = f"group '{group.name}' ({group.id})"
-        if group.id in seen_ids:
-            raise InvalidBundle(f"{label}: the id appears twice in the bundle.")
-        seen_ids.add(group.id)
-        key = group.name.strip().casefold()
-        if not key:
-            raise InvalidBundle(f"{label}: the name is blank.")
-        if key in seen_names:
-            raise InvalidBundle(f"{label}: the name is also used by group {seen_names[key]}.")
-        seen_names[key] = group.id
-        try:
-            plan.data[group.id] = normalize_group_data(group.data)
-        except ValueError as exc:
-            raise InvalidBundle(f"{label}: {exc}") from exc
-        if group.permissions is not None:
-            try:
-                plan.permissions[group.id] = authz_service.validate_permissions(
-                    authz, group.permissions
-                )
-            except InvalidInput as exc:
-                raise InvalidBundle(f"{label}: {exc.message}") from exc
-        else:
-            plan.permissions[group.id] = None
-    if bundle.default_permissions is not None:
-        try:
-            plan.defaults = authz_service.validate_permissions(
-                authz, bundle.default_permissions, field="default_permissions"
-            )
-        except InvalidInput as exc:
-            raise InvalidBundle(exc.message) from exc
-    return plan
-
-
-def _order_and_check_hierarchy(
-    groups: list[BundleGroup],
-    target_id: dict[str, str],
-    parents: dict[str, str | None],
-    max_depth: int,
-) -> list[BundleGroup]:
-    """Parents before children; refuse unknown parents, cycles and too deep a tree.
-
-    ``parents`` is the whole instance's hierarchy with the bundle's applied on top.
-    """
-    by_target = {target_id[g.id]: g for g in groups}
-    for group in groups:
-        parent = group.parent_group_id
-        if parent is not None and parent not in target_id and parent not in parents:
-            raise InvalidBundle(
-                f"group '{group.name}' ({group.id}): unknown parent group '{parent}'."
-            )
-    depth: dict[str, int] = {}
-
-    def depth_of(group_id: str, trail: tuple[str, ...]) -> int:
-        if group_id in depth:
-            return depth[group_id]
-        if group_id in trail:
-            names = [by_target[g].name if g in by_target else g for g in (*trail, group_id)]
-            raise InvalidBundle(f"The bundle makes a cycle: {' -> '.join(names)}.")
-        parent = parents.get(group_id)
-        value = 1 if parent is None else depth_of(parent, (*trail, group_id)) + 1
-        depth[group_id] = value
-        return value
-
-    for group in groups:
-        level = depth_of(target_id[group.id], ())
-        if level > max_depth:
-            raise InvalidBundle(
-                f"group '{group.name}' ({group.id}) would be {level} levels deep; "
-                f"at most {max_depth} are allowed."
-            )
-    return sorted(groups, key=lambda g: depth[target_id[g.id]])
 
 
 async def _match_users(
@@ -222,7 +101,7 @@ async def _match_users(
     return resolved
 
 
-def _fields(group: BundleGroup, plan: _Plan, parent: str | None) -> dict[str, Any]:
+def _fields(group: BundleGroup, plan: Plan, parent: str | None) -> dict[str, Any]:
     return {
         "name": group.name.strip(),
         "name_key": group.name.strip().casefold(),
@@ -254,7 +133,7 @@ async def import_bundle(
     other sources are kept). Raises ``InvalidBundle``, ``Conflict``.
     """
     bundle = parse_payload(payload)
-    plan = _validate(bundle, authz)
+    plan = validate(bundle, authz)
     report = ImportReport(dry_run=dry_run, policy=policy)
 
     existing_by_id = {
@@ -293,7 +172,7 @@ async def import_bundle(
     for group in writes:
         parent = group.parent_group_id
         parents[target_id[group.id]] = target_id.get(parent, parent) if parent else None
-    ordered = _order_and_check_hierarchy(writes, target_id, parents, settings.max_group_depth)
+    ordered = order_and_check_hierarchy(writes, target_id, parents, settings.max_group_depth)
 
     savepoint = await session.begin_nested()
     events = recorder.mark(session)
@@ -354,7 +233,7 @@ async def _apply(
     authz: Authz,
     *,
     actor_id: str,
-    plan: _Plan,
+    plan: Plan,
     ordered: list[BundleGroup],
     matches: dict[str, Group],
     target_id: dict[str, str],
