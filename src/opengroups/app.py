@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -45,13 +46,17 @@ def prepare_settings(settings: Settings) -> Settings:
 
 
 AUDIT_PRUNE_INTERVAL_SECONDS = 3600
+logger = logging.getLogger("opengroups")
 
 
 async def _prune_audit_periodically(database: Database, settings: Settings) -> None:
     """Apply ``OPENGROUPS_AUDIT_RETENTION_DAYS`` at start-up and then every hour."""
     while True:
-        async with database.session() as session:
-            await audit_service.prune(session, retention_days=settings.audit_retention_days)
+        try:
+            async with database.session() as session:
+                await audit_service.prune(session, retention_days=settings.audit_retention_days)
+        except Exception:  # maintenance must not take the server down; it retries next hour
+            logger.exception("Pruning the audit trail failed")
         await asyncio.sleep(AUDIT_PRUNE_INTERVAL_SECONDS)
 
 
