@@ -6,8 +6,10 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
+from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.datastructures import FormData
 
-from opengroups.admin.web import Admin, PostedForm, attempt, back, page, text
+from opengroups.admin.web import Admin, AdminContext, PostedForm, attempt, back, page, text
 from opengroups.authz import service as authz_service
 from opengroups.dependencies import AuthzDep, SessionDep, SettingsDep
 from opengroups.groups import repository as groups_repository
@@ -17,6 +19,7 @@ from opengroups.groups.service import share_of
 from opengroups.memberships import repository as memberships_repository
 from opengroups.memberships import service as memberships_service
 from opengroups.transfer import csv_members
+from opengroups.transfer.schemas import CsvImportReport
 from opengroups.users import service as users_service
 
 router = APIRouter(prefix="/admin", include_in_schema=False)
@@ -222,17 +225,19 @@ async def delete_group(
     return back("/admin/groups", message="Group deleted.")
 
 
-@router.get("/groups/{group_id}/members", response_class=HTMLResponse)
-async def members_page(
+async def _members_view(
     request: Request,
+    admin: AdminContext,
+    session: AsyncSession,
     group_id: str,
-    admin: Admin,
-    session: SessionDep,
-    membership: Annotated[str, Query(pattern="^(direct|inherited|effective)$")] = "effective",
-    query: Annotated[str, Query(max_length=255)] = "",
-    page_number: Annotated[int, Query(alias="page", ge=1)] = 1,
-    find: Annotated[str, Query(max_length=255)] = "",
+    *,
+    membership: str = "effective",
+    query: str = "",
+    page_number: int = 1,
+    find: str = "",
+    report: CsvImportReport | None = None,
 ) -> HTMLResponse:
+    """The members page: a page of members, users matching ``find``, a CSV report if any."""
     group = await groups_service.get_group(session, group_id=group_id)
     listing = await memberships_service.list_members(
         session,
@@ -260,34 +265,55 @@ async def members_page(
         candidates=candidates,
         page=page_number,
         pages=max(1, -(-listing.total // PAGE_SIZE)),
-        report=None,
+        report=report,
     )
+
+
+@router.get("/groups/{group_id}/members", response_class=HTMLResponse)
+async def members_page(
+    request: Request,
+    group_id: str,
+    admin: Admin,
+    session: SessionDep,
+    membership: Annotated[str, Query(pattern="^(direct|inherited|effective)$")] = "effective",
+    query: Annotated[str, Query(max_length=255)] = "",
+    page_number: Annotated[int, Query(alias="page", ge=1)] = 1,
+    find: Annotated[str, Query(max_length=255)] = "",
+) -> HTMLResponse:
+    return await _members_view(
+        request,
+        admin,
+        session,
+        group_id,
+        membership=membership,
+        query=query,
+        page_number=page_number,
+        find=find,
+    )
+
+
+async def _change_membership(
+    session: AsyncSession, group_id: str, form: FormData, *, add: bool
+) -> RedirectResponse:
+    user_ids = [text(form, "user_id")]
+    change = memberships_service.add_members if add else memberships_service.remove_members
+    error = await attempt(session, lambda: change(session, group_id=group_id, user_ids=user_ids))
+    done = "Member added." if add else "Member removed."
+    return back(f"/admin/groups/{group_id}/members", message=None if error else done, error=error)
 
 
 @router.post("/groups/{group_id}/members/add")
 async def add_member(
     group_id: str, form: PostedForm, session: SessionDep, admin: Admin
 ) -> RedirectResponse:
-    user_id = text(form, "user_id")
-    error = await attempt(
-        session,
-        lambda: memberships_service.add_members(session, group_id=group_id, user_ids=[user_id]),
-    )
-    target = f"/admin/groups/{group_id}/members"
-    return back(target, message=None if error else "Member added.", error=error)
+    return await _change_membership(session, group_id, form, add=True)
 
 
 @router.post("/groups/{group_id}/members/remove")
 async def remove_member(
     group_id: str, form: PostedForm, session: SessionDep, admin: Admin
 ) -> RedirectResponse:
-    user_id = text(form, "user_id")
-    error = await attempt(
-        session,
-        lambda: memberships_service.remove_members(session, group_id=group_id, user_ids=[user_id]),
-    )
-    target = f"/admin/groups/{group_id}/members"
-    return back(target, message=None if error else "Member removed.", error=error)
+    return await _change_membership(session, group_id, form, add=False)
 
 
 @router.post("/groups/{group_id}/members/import", response_model=None)
@@ -308,26 +334,4 @@ async def import_members(
     error = await attempt(session, work)
     if error:
         return back(f"/admin/groups/{group_id}/members", error=error)
-    group = await groups_service.get_group(session, group_id=group_id)
-    listing = await memberships_service.list_members(
-        session,
-        group_id=group_id,
-        membership="effective",
-        query=None,
-        page=1,
-        page_size=PAGE_SIZE,
-    )
-    return page(
-        request,
-        "members.html",
-        admin,
-        group=group,
-        listing=listing,
-        membership="effective",
-        query="",
-        find="",
-        candidates=[],
-        page=1,
-        pages=max(1, -(-listing.total // PAGE_SIZE)),
-        report=result["report"],
-    )
+    return await _members_view(request, admin, session, group_id, report=result["report"])
