@@ -20,7 +20,8 @@ import time
 from pathlib import Path
 
 import httpx
-from sqlalchemy import insert, text
+from common import database_url_or_temporary, empty_database
+from sqlalchemy import insert
 
 from opengroups import migrate
 from opengroups.app import create_app
@@ -32,21 +33,17 @@ from opengroups.models import (
     GroupMember,
     GroupMemberSource,
     User,
-    data_tables_children_first,
     new_id,
     now_epoch,
 )
 
-TABLES = data_tables_children_first()
 REPEAT = 20
 
 
 async def fill(database: Database, users: int, groups: int, seed: int) -> tuple[str, str, str]:
     rng = random.Random(seed)
     now = now_epoch()
-    async with database.session() as session:
-        for table in TABLES:
-            await session.execute(text(f"DELETE FROM {table}"))
+    await empty_database(database)
     admin_id = new_id()
     user_rows = [
         {
@@ -156,10 +153,7 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=10_000)
     parser.add_argument("--groups", type=int, default=1_000)
     args = parser.parse_args()
-    url = args.database_url
-    if url is None:
-        folder = Path(tempfile.mkdtemp(prefix="opengroups-bench-"))
-        url = f"sqlite+aiosqlite:///{folder / 'bench.db'}"
+    url = database_url_or_temporary(args.database_url)
     print(f"database: {url}")
     asyncio.run(run(url, args.users, args.groups))
 

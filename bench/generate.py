@@ -20,6 +20,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from common import empty_database
 from sqlalchemy import insert, text
 
 from opengroups import migrate
@@ -31,7 +32,6 @@ from opengroups.models import (
     GroupMember,
     GroupMemberSource,
     User,
-    data_tables_children_first,
     new_id,
     now_epoch,
 )
@@ -57,9 +57,7 @@ async def generate(database_url: str, scale: float, seed: int) -> dict[str, Any]
 
     database = Database(database_url)
     await migrate.upgrade(database.engine)
-    async with database.session() as session:
-        for table in data_tables_children_first():
-            await session.execute(text(f"DELETE FROM {table}"))
+    await empty_database(database)
     started = time.perf_counter()
 
     admin_id, admin_key = new_id(), new_api_key()

@@ -12,22 +12,19 @@ from __future__ import annotations
 import argparse
 import asyncio
 import random
-import tempfile
 import time
-from pathlib import Path
 
-from sqlalchemy import insert, text
+from common import database_url_or_temporary, empty_database
+from sqlalchemy import insert
 
 from opengroups import migrate
 from opengroups.authz.context import Authz
 from opengroups.config import Settings
 from opengroups.db import Database
-from opengroups.models import User, data_tables_children_first, new_id, now_epoch
+from opengroups.models import User, new_id, now_epoch
 from opengroups.permissions import BUILTIN_CATALOG
 from opengroups.transfer import importer
 from opengroups.transfer.schemas import Bundle, BundleGroup, BundleMember
-
-TABLES = data_tables_children_first()
 
 
 def make_bundle(users: list[tuple[str, str]], groups: int, memberships: int, seed: int) -> Bundle:
@@ -55,9 +52,7 @@ def make_bundle(users: list[tuple[str, str]], groups: int, memberships: int, see
 async def run(database_url: str, users_count: int, groups: int, memberships: int) -> None:
     database = Database(database_url)
     await migrate.upgrade(database.engine)
-    async with database.session() as session:
-        for table in TABLES:
-            await session.execute(text(f"DELETE FROM {table}"))
+    await empty_database(database)
     now = now_epoch()
     users = [(new_id(), f"user{i}@example.com") for i in range(users_count)]
     started = time.perf_counter()
@@ -111,10 +106,7 @@ def main() -> None:
     parser.add_argument("--groups", type=int, default=1_000)
     parser.add_argument("--memberships", type=int, default=100_000)
     args = parser.parse_args()
-    url = args.database_url
-    if url is None:
-        folder = Path(tempfile.mkdtemp(prefix="opengroups-bench-"))
-        url = f"sqlite+aiosqlite:///{folder / 'bench.db'}"
+    url = database_url_or_temporary(args.database_url)
     print(f"database: {url}")
     asyncio.run(run(url, args.users, args.groups, args.memberships))
 
