@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from opengroups.models import ConfigEntry, now_epoch
@@ -31,7 +31,3 @@ async def set_value(session: AsyncSession, key: str, value: Any) -> None:
         entry.value = value
         entry.updated_at = now_epoch()
     await session.flush()
-
-
-async def delete_value(session: AsyncSession, key: str) -> None:
-    await session.execute(delete(ConfigEntry).where(ConfigEntry.key == key))

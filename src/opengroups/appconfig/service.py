@@ -16,7 +16,6 @@ from opengroups.groups import repository as groups_repository
 DEFAULT_GROUP_ID = "ui.default_group_id"
 ENABLE_SIGNUP = "auth.enable_signup"
 DEFAULT_USER_ROLE = "auth.default_user_role"
-DEFAULT_PERMISSIONS = "user.permissions"
 PRIMARY_ADMIN_ID = "auth.primary_admin_id"
 
 _KEYS = [DEFAULT_GROUP_ID, ENABLE_SIGNUP, DEFAULT_USER_ROLE]
@@ -80,11 +79,6 @@ async def forget_default_group(session: AsyncSession, group_id: str, *, settings
     """Called when a group is deleted, so later sign-ups do not point at a missing group."""
     if await default_group_id(session, settings=settings) == group_id:
         await repository.set_value(session, DEFAULT_GROUP_ID, "")
-
-
-async def stored_default_permissions(session: AsyncSession) -> dict[str, Any] | None:
-    found, value = await repository.get_value(session, DEFAULT_PERMISSIONS)
-    return value if found and isinstance(value, dict) else None
 
 
 async def remember_primary_admin(session: AsyncSession, user_id: str) -> None:

@@ -62,11 +62,6 @@ async def get_group_with_count(session: AsyncSession, group_id: str) -> tuple[Gr
     return None if row is None else (row[0], row[1])
 
 
-async def add_group(session: AsyncSession, group: Group) -> None:
-    session.add(group)
-    await session.flush()
-
-
 def _where(
     conditions: Sequence[ColumnElement[bool]], query: str | None
 ) -> list[ColumnElement[bool]]:
