@@ -1,12 +1,14 @@
-"""Load driver: throughput and latency of the main routes against a running data set.
+"""Load driver: throughput and latency of the main routes against a generated data set.
 
     .venv/bin/python bench/generate.py --database-url URL --out bench-data.json
-    .venv/bin/python bench/load.py --data bench-data.json [--workers 2] [--duration 10]
+    .venv/bin/python bench/load.py --data bench-data.json [--workers 2] [--duration 5]
 
 Starts `opengroups serve` on the generated database, then measures each scenario with Debian's
-`wrk` (raw throughput and latency percentiles; a Python client could not outrun the server on
-two cores) and a few multi-step ones from Python (adding 1,000 members in one call). Prints a
-table, plus the resident memory of the server processes.
+`wrk` (a Python client could not outrun the server on two cores): once with 16 connections
+(throughput, and latency under saturation) and once with a single connection (the latency of
+one request: server time plus loopback, no queueing). Adding 1,000 members in one call is timed
+from Python. Prints a table and the resident memory of the server processes.
+`bench/run.py` chains the generator and this driver at 1 % and at full scale.
 """
 
 from __future__ import annotations
@@ -21,6 +23,9 @@ import statistics
 import subprocess
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +35,37 @@ from opengroups.auths.security import issue_token
 
 SECRET = "bench-secret-key-0123456789-abcdefghijklmnop"
 OPENGROUPS = str(Path(shutil.which("opengroups") or ".venv/bin/opengroups"))
+LOADED_CONNECTIONS = 16
+ADD_MEMBERS = "add 1,000 members in one call"
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    path: str
+    token: str
+    method: str = "GET"
+    body: str | None = None
+
+
+@dataclass
+class Measured:
+    """One scenario's figures: at 16 connections (rps, p50, p99) and at one (p50_1, p99_1)."""
+
+    name: str
+    rps: float = float("nan")
+    p50: float = float("nan")
+    p99: float = float("nan")
+    p50_1: float = float("nan")
+    p99_1: float = float("nan")
+    errors: int = 0
+
+
+@dataclass
+class Report:
+    label: str
+    rows: list[Measured] = field(default_factory=list)
+    rss_mb: float = 0.0
 
 
 def free_port() -> int:
@@ -39,19 +75,24 @@ def free_port() -> int:
         return port
 
 
-def lua(method: str, token: str, body: str | None) -> str:
-    script = [f'wrk.method = "{method}"', f'wrk.headers["Authorization"] = "Bearer {token}"']
-    if body is not None:
+def lua(scenario: Scenario) -> str:
+    script = [
+        f'wrk.method = "{scenario.method}"',
+        f'wrk.headers["Authorization"] = "Bearer {scenario.token}"',
+    ]
+    if scenario.body is not None:
         script += [
             'wrk.headers["Content-Type"] = "application/json"',
-            f"wrk.body = {json.dumps(body)}",
+            f"wrk.body = {json.dumps(scenario.body)}",
         ]
     return "\n".join(script) + "\n"
 
 
-def run_wrk(url: str, script: Path, duration: int, connections: int) -> dict[str, float]:
+def run_wrk(url: str, script: Path, duration: float, connections: int) -> dict[str, float]:
+    threads = min(2, connections)
+    command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{duration}s", "--latency"]
     output = subprocess.run(
-        ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--latency", "-s", str(script), url],
+        [*command, "-s", str(script), url],
         capture_output=True,
         text=True,
         check=True,
@@ -85,140 +126,156 @@ def rss_mb(pid: int) -> float:
     return total / 1024
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", type=Path, default=Path("bench-data.json"))
-    parser.add_argument("--workers", type=int, default=1)
-    parser.add_argument("--duration", type=int, default=10)
-    parser.add_argument("--connections", type=int, default=16)
-    args = parser.parse_args()
-    data: dict[str, Any] = json.loads(args.data.read_text())
+@contextmanager
+def running_server(database_url: str, workers: int) -> Iterator[tuple[str, int]]:
+    """``opengroups serve`` on the database: yields its base URL and process id."""
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     env = {k: v for k, v in os.environ.items() if not k.startswith("OPENGROUPS_")}
     env |= {
-        "OPENGROUPS_DATABASE_URL": data["database_url"],
+        "OPENGROUPS_DATABASE_URL": database_url,
         "OPENGROUPS_SECRET_KEY": SECRET,
         "OPENGROUPS_DATA_DIR": tempfile.mkdtemp(prefix="opengroups-load-"),
         "OPENGROUPS_LOG_LEVEL": "warning",
     }
-    server = subprocess.Popen(
-        [OPENGROUPS, "serve", "--port", str(port), "--workers", str(args.workers)], env=env
-    )
+    command = [OPENGROUPS, "serve", "--port", str(port), "--workers", str(workers)]
+    server = subprocess.Popen(command, env=env)
     try:
-        for _ in range(300):
+        for _ in range(600):
             try:
                 if httpx.get(f"{base}/health", timeout=1).status_code == 200:
                     break
             except httpx.TransportError:
                 time.sleep(0.2)
-        admin = data["admin_api_key"]
-        probe = issue_token(data["probe_user_id"], secret=SECRET, expires_in=86400).token
-        largest, user = data["largest_group_id"], data["probe_user_id"]
-        keys = list(
-            httpx.get(
-                f"{base}/api/v1/permissions/catalog", headers={"Authorization": f"Bearer {admin}"}
-            ).json()["permissions"]
-        )
-        catalog = httpx.get(
-            f"{base}/api/v1/users/default/permissions/defaults",
-            headers={"Authorization": f"Bearer {admin}"},
-        ).json()
-        dotted = [f"{s}.{k}" for s in keys for k in catalog[s]][:100]
-        check = json.dumps({"checks": [{"user_id": user, "key": k} for k in dotted]})
-        scenarios = [
-            ("auth floor: GET /auths/", "GET", "/api/v1/auths/", probe, None),
-            (
-                "effective permissions (user in 20 groups)",
-                "GET",
-                "/api/v1/users/permissions",
-                probe,
-                None,
-            ),
-            (
-                f"batch check of {len(dotted)} keys",
-                "POST",
-                "/api/v1/permissions/check",
-                admin,
-                check,
-            ),
-            ("list groups as admin (page of 50)", "GET", "/api/v1/groups/?limit=50", admin, None),
-            ("list groups as a user", "GET", "/api/v1/groups/", probe, None),
-            ("get one group", "GET", f"/api/v1/groups/id/{largest}", admin, None),
-            (
-                "members page of 100 (largest group)",
-                "GET",
-                f"/api/v1/groups/id/{largest}/members?membership=direct&limit=100",
-                admin,
-                None,
-            ),
-            (
-                "has_access",
-                "GET",
-                f"/api/v1/grants/model/model-00001/access?user_id={user}",
-                admin,
-                None,
-            ),
-            ("accessible resource ids", "GET", f"/api/v1/grants/model?user_id={user}", admin, None),
-            (
-                "export of the largest group",
-                "GET",
-                f"/api/v1/groups/id/{largest}/export",
-                admin,
-                None,
-            ),
-        ]
-        print(
-            f"database: {data['database_url'].split('://')[0]}, {data['users']} users, "
-            f"{data['groups']} groups, {data['memberships']} memberships; "
-            f"workers: {args.workers}"
-        )
-        print(f"{'scenario':48} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7}")
-        with tempfile.TemporaryDirectory() as folder:
-            for name, method, path, token, body in scenarios:
-                script = Path(folder) / "s.lua"
-                script.write_text(lua(method, token, body))
-                result = run_wrk(base + path, script, args.duration, args.connections)
-                print(
-                    f"{name:48} {result['rps']:9.0f} {result['p50']:8.2f} {result['p99']:8.2f} "
-                    f"{result['errors']:7.0f}"
-                )
-        with httpx.Client(
-            base_url=base, headers={"Authorization": f"Bearer {admin}"}, timeout=60
-        ) as http:
-            candidates: list[str] = []
-            page = 1
-            while len(candidates) < 1000:
-                listed = http.get("/api/v1/users/", params={"page": page}).json()["users"]
-                if not listed:
-                    break
-                candidates += [u["id"] for u in listed if u["role"] == "user"]
-                page += 1
-            group = data["largest_group_id"]
-            target = next(
-                g["id"]
-                for g in http.get("/api/v1/groups/", params={"limit": 50}).json()
-                if g["id"] != group
-            )
-            times = []
-            for _ in range(5):
-                started = time.perf_counter()
-                added = http.post(
-                    f"/api/v1/groups/id/{target}/users/add", json={"user_ids": candidates[:1000]}
-                )
-                times.append((time.perf_counter() - started) * 1000)
-                assert added.status_code == 200, added.text
-                http.post(
-                    f"/api/v1/groups/id/{target}/users/remove", json={"user_ids": candidates[:1000]}
-                )
-            print(
-                f"{'add 1,000 members in one call':48} {'':9} {statistics.median(times):8.1f} "
-                f"{max(times):8.1f}   (median / max ms of 5)"
-            )
-        print(f"server RSS: {rss_mb(server.pid):.0f} MB")
+        else:
+            raise RuntimeError("the server did not start")
+        yield base, server.pid
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+def scenarios(base: str, data: dict[str, Any]) -> list[Scenario]:
+    admin = data["admin_api_key"]
+    probe = issue_token(data["probe_user_id"], secret=SECRET, expires_in=86400).token
+    largest, user = data["largest_group_id"], data["probe_user_id"]
+    headers = {"Authorization": f"Bearer {admin}"}
+    defaults = httpx.get(f"{base}/api/v1/users/default/permissions/defaults", headers=headers)
+    keys = [f"{section}.{key}" for section, tree in defaults.json().items() for key in tree]
+    checks = [{"user_id": user, "key": keys[i % len(keys)]} for i in range(100)]
+    return [
+        Scenario("auth floor: GET /auths/", "/api/v1/auths/", probe),
+        Scenario("effective permissions (user in 20 groups)", "/api/v1/users/permissions", probe),
+        Scenario(
+            "batch check of 100 keys",
+            "/api/v1/permissions/check",
+            admin,
+            "POST",
+            json.dumps({"checks": checks}),
+        ),
+        Scenario("list groups as admin (page of 50)", "/api/v1/groups/?limit=50", admin),
+        Scenario("list groups as a user", "/api/v1/groups/", probe),
+        Scenario("get one group", f"/api/v1/groups/id/{largest}", admin),
+        Scenario(
+            "members page of 100 (50,000-member group)",
+            f"/api/v1/groups/id/{largest}/members?membership=direct&limit=100",
+            admin,
+        ),
+        Scenario("has_access", f"/api/v1/grants/model/model-00001/access?user_id={user}", admin),
+        Scenario("accessible resource ids", f"/api/v1/grants/model?user_id={user}", admin),
+        Scenario("export of the largest group", f"/api/v1/groups/id/{largest}/export", admin),
+    ]
+
+
+def time_add_members(base: str, data: dict[str, Any]) -> Measured:
+    """Add 1,000 users to a group in one call and remove them again, five times."""
+    with httpx.Client(
+        base_url=base, headers={"Authorization": f"Bearer {data['admin_api_key']}"}, timeout=60
+    ) as http:
+        candidates: list[str] = []
+        page = 1
+        while len(candidates) < 1000:
+            listed = http.get("/api/v1/users/", params={"page": page}).json()["users"]
+            if not listed:
+                break
+            candidates += [u["id"] for u in listed if u["role"] == "user"]
+            page += 1
+        target = next(
+            g["id"]
+            for g in http.get("/api/v1/groups/", params={"limit": 50}).json()
+            if g["id"] != data["largest_group_id"]
+        )
+        times = []
+        for _ in range(5):
+            started = time.perf_counter()
+            added = http.post(
+                f"/api/v1/groups/id/{target}/users/add", json={"user_ids": candidates[:1000]}
+            )
+            times.append((time.perf_counter() - started) * 1000)
+            assert added.status_code == 200, added.text
+            removed = http.post(
+                f"/api/v1/groups/id/{target}/users/remove", json={"user_ids": candidates[:1000]}
+            )
+            assert removed.status_code == 200, removed.text
+    return Measured(ADD_MEMBERS, p50_1=statistics.median(times), p99_1=max(times))
+
+
+def measure(data: dict[str, Any], *, workers: int, duration: float, label: str) -> Report:
+    """Every scenario against a fresh server on ``data``'s database."""
+    report = Report(label)
+    with running_server(data["database_url"], workers) as (base, pid):
+        with tempfile.TemporaryDirectory() as folder:
+            script = Path(folder) / "scenario.lua"
+            for scenario in scenarios(base, data):
+                script.write_text(lua(scenario))
+                url = base + scenario.path
+                run_wrk(url, script, 1, 2)  # warm the caches and the connection pools
+                loaded = run_wrk(url, script, duration, LOADED_CONNECTIONS)
+                single = run_wrk(url, script, max(2.0, duration / 2), 1)
+                report.rows.append(
+                    Measured(
+                        scenario.name,
+                        rps=loaded["rps"],
+                        p50=loaded["p50"],
+                        p99=loaded["p99"],
+                        p50_1=single["p50"],
+                        p99_1=single["p99"],
+                        errors=int(loaded["errors"] + single["errors"]),
+                    )
+                )
+        report.rows.append(time_add_members(base, data))
+        report.rss_mb = rss_mb(pid)
+    return report
+
+
+def print_report(report: Report) -> None:
+    print(f"\n{report.label}")
+    print(
+        f"{'scenario':44} {'req/s':>7} {'p50':>7} {'p99':>7} │ {'1 conn p50':>10} "
+        f"{'p99':>7} {'errors':>6}"
+    )
+    for row in report.rows:
+        rps = "" if row.name == ADD_MEMBERS else f"{row.rps:7.0f}"
+        loaded = "" if row.name == ADD_MEMBERS else f"{row.p50:7.2f} {row.p99:7.2f}"
+        print(
+            f"{row.name:44} {rps:>7} {loaded:>15} │ {row.p50_1:10.2f} {row.p99_1:7.2f} "
+            f"{row.errors:6d}"
+        )
+    print(f"server RSS after the run: {report.rss_mb:.0f} MB (all processes)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--data", type=Path, default=Path("bench-data.json"))
+    parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--duration", type=float, default=5)
+    args = parser.parse_args()
+    data: dict[str, Any] = json.loads(args.data.read_text())
+    label = (
+        f"{data['database_url'].split('://')[0]}: {data['users']} users, {data['groups']} "
+        f"groups, {data['memberships']} memberships; {args.workers} worker(s); ms"
+    )
+    print_report(measure(data, workers=args.workers, duration=args.duration, label=label))
 
 
 if __name__ == "__main__":

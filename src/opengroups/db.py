@@ -11,18 +11,24 @@ to the busy timeout), while read sessions use plain ``BEGIN`` and, under WAL, ne
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.orm import Session
+
+from opengroups.config import Settings
+from opengroups.shared_counter import SharedCounter
 
 SQLITE_BUSY_TIMEOUT_SECONDS = 30
 _WRITE_OPTION = "opengroups_write"
@@ -79,16 +85,71 @@ async def run_before_commit(session: AsyncSession) -> None:
         await hook(session)
 
 
-class Database:
-    """The engine and the two session factories (read and write) of one process."""
+AfterCommit = Callable[[], None]
+_AFTER_HOOKS = "opengroups_after_commit"
+_REVISION_HINT = "opengroups_revision_hint"
 
-    def __init__(self, url: str, *, echo: bool = False) -> None:
+
+def after_commit(session: AsyncSession, key: str, hook: AfterCommit) -> None:
+    """Run ``hook`` once the transaction has committed (not if it rolls back), before the
+    response is sent. A later registration under the same ``key`` replaces an earlier one."""
+    hooks: dict[str, AfterCommit] = session.info.setdefault(_AFTER_HOOKS, {})
+    hooks[key] = hook
+
+
+def revision_hint(session: AsyncSession) -> SharedCounter | None:
+    """The shared counter of the session's database, if it has one (see ``Database``)."""
+    hint: SharedCounter | None = session.info.get(_REVISION_HINT)
+    return hint
+
+
+_CONNECTED = "opengroups_connected"
+
+
+class _TrackedSession(Session):
+    """A session that notes when its transaction first uses a connection (see ``_has_work``)."""
+
+
+@event.listens_for(_TrackedSession, "after_begin")
+def _note_connection(session: Session, _transaction: object, _connection: Connection) -> None:
+    session.info[_CONNECTED] = True
+
+
+def _has_work(session: AsyncSession) -> bool:
+    """Whether ending the session needs a commit: it used a connection, holds unflushed
+    changes, or has work to do before committing. A request answered from the caches has
+    none, and skips the commit's cost."""
+    return bool(
+        session.info.get(_CONNECTED)
+        or session.info.get(_HOOKS)
+        or session.new
+        or session.dirty
+        or session.deleted
+    )
+
+
+class Database:
+    """The engine and the two session factories (read and write) of one process.
+
+    ``revision_hint``, when given, is a counter shared by every process using this database
+    that lets caches skip reading the authorization revision on each request
+    (``authz.revision``).
+    """
+
+    def __init__(
+        self, url: str, *, echo: bool = False, revision_hint: SharedCounter | None = None
+    ) -> None:
         self.url = url
+        self.revision_hint = revision_hint
         self.engine = create_engine(url, echo=echo)
         self.dialect = self.engine.dialect.name
         write_engine = self.engine.execution_options(**{_WRITE_OPTION: True})
-        self._read = async_sessionmaker(self.engine, expire_on_commit=False)
-        self._write = async_sessionmaker(write_engine, expire_on_commit=False)
+        self._read = async_sessionmaker(
+            self.engine, expire_on_commit=False, sync_session_class=_TrackedSession
+        )
+        self._write = async_sessionmaker(
+            write_engine, expire_on_commit=False, sync_session_class=_TrackedSession
+        )
 
     @asynccontextmanager
     async def session(self, *, write: bool = True) -> AsyncIterator[AsyncSession]:
@@ -97,9 +158,51 @@ class Database:
         Work registered with ``before_commit`` runs last, just before the commit.
         """
         factory = self._write if write else self._read
-        async with factory() as session, session.begin():
+        session = factory()
+        if self.revision_hint is not None:
+            session.info[_REVISION_HINT] = self.revision_hint
+        # The transaction begins with the first query or flush (autobegin): a request served
+        # from the caches never touches the pool, and ends here at the cost of a few checks.
+        try:
             yield session
-            await run_before_commit(session)
+            if _has_work(session):
+                await run_before_commit(session)
+                await session.commit()
+        except BaseException:
+            await session.rollback()
+            await session.close()
+            raise
+        hooks: dict[str, AfterCommit] = session.info.pop(_AFTER_HOOKS, {})
+        for hook in hooks.values():
+            hook()
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+        if self.revision_hint is not None:
+            self.revision_hint.close()
+
+
+def revision_hint_path(settings: Settings) -> Path | None:
+    """Where this database's shared revision counter lives, or None when every request must
+    read the revision from the database (``OPENGROUPS_CACHE_VALIDATION``)."""
+    url = make_url(settings.resolved_database_url())
+    mode = settings.cache_validation
+    if mode == "auto":
+        mode = "host" if is_sqlite_url(url.drivername) else "database"
+    if mode == "database":
+        return None
+    if is_sqlite_url(url.drivername):
+        if not url.database or url.database == ":memory:":
+            return None  # a private in-memory database: no other process can change it
+        return Path(url.database).resolve().with_name(Path(url.database).name + ".revision")
+    digest = hashlib.sha256(url.render_as_string(hide_password=True).encode()).hexdigest()
+    return settings.data_dir.resolve() / f"revision-{digest[:16]}"
+
+
+def open_database(settings: Settings) -> Database:
+    """The configured database, with its shared revision hint when the settings allow one."""
+    path = revision_hint_path(settings)
+    return Database(
+        settings.resolved_database_url(),
+        revision_hint=SharedCounter(path) if path is not None else None,
+    )

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from opengroups.audit import recorder
 from opengroups.auths import service as auths_service
+from opengroups.auths.cache import AuthCache
 from opengroups.authz.context import Authz
 from opengroups.config import Settings
 from opengroups.db import Database
@@ -21,17 +22,26 @@ _READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 _bearer = HTTPBearer(auto_error=False, description="A JWT from sign-in, or an API key (sk-...)")
 
 
-def get_settings_dep(request: Request) -> Settings:
+# Dependencies are ``async def`` even when they do not await: FastAPI runs a plain ``def``
+# dependency in a worker thread, a thread hop on every request.
+
+
+async def get_settings_dep(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
 
-def get_authz(request: Request) -> Authz:
+async def get_authz(request: Request) -> Authz:
     authz: Authz = request.app.state.authz
     return authz
 
 
-def get_database(request: Request) -> Database:
+async def get_auth_cache(request: Request) -> AuthCache:
+    cache: AuthCache = request.app.state.auth_cache
+    return cache
+
+
+async def get_database(request: Request) -> Database:
     database: Database = request.app.state.database
     return database
 
@@ -39,7 +49,7 @@ def get_database(request: Request) -> Database:
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     """The request's one transaction: committed before the response is sent, rolled back on any
     error. Reads (GET) do not take SQLite's write lock."""
-    database = get_database(request)
+    database: Database = request.app.state.database
     async with database.session(write=request.method not in _READ_METHODS) as session:
         recorder.set_actor(
             session,
@@ -52,40 +62,55 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 DatabaseDep = Annotated[Database, Depends(get_database)]
 AuthzDep = Annotated[Authz, Depends(get_authz)]
+AuthCacheDep = Annotated[AuthCache, Depends(get_auth_cache)]
 # scope="function": the commit happens before the response leaves, so a client that gets 200
 # can rely on its change being stored, and a failed commit is reported as an error.
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
 BearerDep = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 
 
-async def get_current_user(
-    session: SessionDep, settings: SettingsDep, credentials: BearerDep
+async def _authenticate(
+    request: Request, session: AsyncSession, credentials: HTTPAuthorizationCredentials | None
 ) -> User:
-    """Any authenticated account, pending ones included."""
     if credentials is None:
         raise NotAuthenticated("Not authenticated.")
+    state = request.app.state
     user = await auths_service.authenticate(
-        session, credential=credentials.credentials, settings=settings
+        session, state.auth_cache, credential=credentials.credentials, settings=state.settings
     )
     recorder.set_actor(session, user_id=user.id)
     return user
 
 
+# The three levels below are flat dependencies rather than a chain of one another: FastAPI's
+# dependency resolution costs on every request, in proportion to the number of dependencies.
+
+
+async def get_current_user(request: Request, session: SessionDep, credentials: BearerDep) -> User:
+    """Any authenticated account, pending ones included."""
+    return await _authenticate(request, session, credentials)
+
+
 CurrentUser = Annotated[User, Depends(get_current_user)]
 
 
-async def get_verified_user(user: CurrentUser) -> User:
-    """A user or admin; pending accounts are refused with 401, as Open WebUI does."""
+def _require_verified(user: User) -> User:
     if user.role not in ("user", "admin"):
-        raise AccessProhibited()
+        raise AccessProhibited()  # 401 for pending accounts, as Open WebUI does
     return user
+
+
+async def get_verified_user(request: Request, session: SessionDep, credentials: BearerDep) -> User:
+    """A user or admin; pending accounts are refused with 401, as Open WebUI does."""
+    return _require_verified(await _authenticate(request, session, credentials))
 
 
 VerifiedUser = Annotated[User, Depends(get_verified_user)]
 
 
-async def get_admin_user(user: VerifiedUser) -> User:
+async def get_admin_user(request: Request, session: SessionDep, credentials: BearerDep) -> User:
     """An admin; other authenticated users get 403 (Open WebUI answers 401)."""
+    user = _require_verified(await _authenticate(request, session, credentials))
     if user.role != "admin":
         raise NotPermitted("This action requires an administrator.")
     return user

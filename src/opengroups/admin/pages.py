@@ -14,7 +14,7 @@ from opengroups.audit import service as audit_service
 from opengroups.auths import service as auths_service
 from opengroups.auths.schemas import SigninForm
 from opengroups.authz import service as authz_service
-from opengroups.dependencies import AuthzDep, SessionDep, SettingsDep
+from opengroups.dependencies import AuthCacheDep, AuthzDep, SessionDep, SettingsDep
 from opengroups.errors import OpenGroupsError
 from opengroups.models import User
 from opengroups.users import service as users_service
@@ -45,7 +45,11 @@ async def login_page(
 
 @router.post("/login", response_model=None)
 async def login(
-    request: Request, session: SessionDep, settings: SettingsDep, authz: AuthzDep
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    authz: AuthzDep,
+    cache: AuthCacheDep,
 ) -> HTMLResponse | RedirectResponse:
     """Sign in with an e-mail and password, or an API key. Only admins get a session."""
     form = await request.form()
@@ -54,7 +58,9 @@ async def login(
     user: User | None = None
     try:
         if api_key:
-            user = await auths_service.authenticate(session, credential=api_key, settings=settings)
+            user = await auths_service.authenticate(
+                session, cache, credential=api_key, settings=settings
+            )
         else:
             signin = SigninForm(email=email, password=password if isinstance(password, str) else "")
             signed = await auths_service.signin(session, authz, form=signin, settings=settings)

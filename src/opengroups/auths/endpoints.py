@@ -69,12 +69,12 @@ async def create_api_key(
 ) -> ApiKeyResponse:
     """A new API key for the caller, replacing the old one. It is shown once; only its hash is
     stored. Non-admins need the ``features.api_keys`` permission, as in Open WebUI."""
-    return ApiKeyResponse(api_key=await service.create_api_key(session, authz, user=user))
+    return ApiKeyResponse(api_key=await service.create_api_key(session, authz, user_id=user.id))
 
 
 @router.delete("/api_key", response_model=bool)
 async def delete_api_key(session: SessionDep, user: VerifiedUser) -> bool:
-    await service.delete_api_key(session, user=user)
+    await service.delete_api_key(session, user_id=user.id)
     return True
 
 

@@ -62,16 +62,19 @@ def issue_token(user_id: str, *, secret: str, expires_in: int) -> IssuedToken:
     return IssuedToken(token=token, expires_at=expires_at)
 
 
-def decode_token(token: str, *, secret: str) -> str | None:
-    """The user id in a valid, unexpired token, or None for anything else."""
+def decode_token(token: str, *, secret: str) -> tuple[str, int] | None:
+    """The user id and expiry (epoch seconds) of a valid, unexpired token; None for anything
+    else."""
     try:
         payload = jwt.decode(
             token, secret, algorithms=[JWT_ALGORITHM], options={"require": ["exp"]}
         )
     except jwt.PyJWTError:
         return None
-    user_id = payload.get("id")
-    return user_id if isinstance(user_id, str) else None
+    user_id, expires_at = payload.get("id"), payload.get("exp")
+    if not isinstance(user_id, str) or not isinstance(expires_at, int | float):
+        return None
+    return user_id, int(expires_at)
 
 
 def new_api_key() -> str:

@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from opengroups.appconfig import service as appconfig
 from opengroups.audit import recorder
+from opengroups.auths.cache import AuthCache, detached, snapshot
 from opengroups.auths.schemas import AddUserForm, SessionUserResponse, SigninForm, SignupForm
 from opengroups.auths.security import (
     API_KEY_PREFIX,
@@ -17,6 +18,7 @@ from opengroups.auths.security import (
     new_api_key,
     verify_password,
 )
+from opengroups.authz import revision as revisions
 from opengroups.authz import service as authz_service
 from opengroups.authz.context import Authz
 from opengroups.config import Settings
@@ -115,27 +117,56 @@ async def add_user(
     return await _session_for(session, authz, user, settings)
 
 
-async def authenticate(session: AsyncSession, *, credential: str, settings: Settings) -> User:
-    """The user behind a bearer credential (JWT or API key). Raises ``NotAuthenticated``."""
+async def authenticate(
+    session: AsyncSession, cache: AuthCache, *, credential: str, settings: Settings
+) -> User:
+    """The user behind a bearer credential (JWT or API key), from ``cache`` when it is still
+    exact, as a detached instance (``auths.cache.detached``): read it, and load the row for
+    update to change it. Raises ``NotAuthenticated``."""
+    observed = await revisions.observed_revision(session)
+    user_id: str | None
     if credential.startswith(API_KEY_PREFIX):
-        user = await users_repository.get_user_by_api_key_hash(session, hash_api_key(credential))
+        key_hash = hash_api_key(credential)
+        user_id = cache.api_keys.get(key_hash, observed)
+        if user_id is None:
+            revision = await revisions.revision_for_caching(session, observed)
+            found = await users_repository.get_user_by_api_key_hash(session, key_hash)
+            if found is not None:
+                loaded = snapshot(found)
+                cache.api_keys.put(key_hash, revision, found.id)
+                cache.users.put(found.id, revision, loaded)
+                return detached(loaded)
     else:
-        user_id = decode_token(credential, secret=settings.resolved_secret_key())
-        user = await users_repository.get_user(session, user_id) if user_id else None
-    if user is None:
+        user_id = cache.tokens.get(credential)
+        if user_id is None:
+            decoded = decode_token(credential, secret=settings.resolved_secret_key())
+            if decoded is not None:
+                user_id = decoded[0]
+                cache.tokens.put(credential, *decoded)
+    if user_id is None:
         raise NotAuthenticated("Your token is invalid or has expired. Please sign in again.")
-    return user
+    values = cache.users.get(user_id, observed)
+    if values is None:
+        revision = await revisions.revision_for_caching(session, observed)
+        user = await users_repository.get_user(session, user_id)
+        if user is None:  # deleted since the token was issued; never cached, may come back
+            raise NotAuthenticated("Your token is invalid or has expired. Please sign in again.")
+        values = snapshot(user)
+        cache.users.put(user_id, revision, values)
+    return detached(values)
 
 
 API_KEYS_PERMISSION = "features.api_keys"
 
 
-async def create_api_key(session: AsyncSession, authz: Authz | None, *, user: User) -> str:
-    """A new API key for ``user``, replacing any previous one. Only its hash is stored.
+async def create_api_key(session: AsyncSession, authz: Authz | None, *, user_id: str) -> str:
+    """A new API key for the user, replacing any previous one. Only its hash is stored.
 
     With ``authz`` (requests), a non-admin needs ``features.api_keys`` when the catalog has it:
     ``NotPermitted`` otherwise. The CLI passes none: an operator at the console decides.
+    Raises ``UserNotFound``.
     """
+    user = await users_service.lock_user(session, user_id, if_match=None)
     if authz is not None and user.role != "admin" and API_KEYS_PERMISSION in authz.catalog.defaults:
         granted = (
             await authz_service.effective_permissions(session, authz, user_id=user.id)
@@ -144,7 +175,7 @@ async def create_api_key(session: AsyncSession, authz: Authz | None, *, user: Us
             raise NotPermitted("You may not create API keys (features.api_keys is off).")
     key = new_api_key()
     user.api_key_hash = hash_api_key(key)
-    user.revision += 1
+    await users_service.user_changed(session, user)
     await session.flush()
     recorder.record(
         session, action="user.api_key.create", resource_type="user", resource_id=user.id
@@ -152,11 +183,13 @@ async def create_api_key(session: AsyncSession, authz: Authz | None, *, user: Us
     return key
 
 
-async def delete_api_key(session: AsyncSession, *, user: User) -> None:
+async def delete_api_key(session: AsyncSession, *, user_id: str) -> None:
+    """Remove the user's API key, if any. Raises ``UserNotFound``."""
+    user = await users_service.lock_user(session, user_id, if_match=None)
     if user.api_key_hash is None:
         return
     user.api_key_hash = None
-    user.revision += 1
+    await users_service.user_changed(session, user)
     await session.flush()
     recorder.record(
         session, action="user.api_key.delete", resource_type="user", resource_id=user.id

@@ -1,56 +1,67 @@
-"""Per-process cache of effective permissions, valid for exactly one database revision.
+"""Per-process caches whose entries are exact for one authorization revision.
 
-Every change that can alter someone's effective permissions bumps ``authz_state.revision`` in
-its own transaction. A request reads the revision first and uses an entry only if it was
-computed under that same revision, so a change committed by any process is seen by every other
-process on its very next request: there is no time window and no message to miss.
+An entry is filed under the revision read (from the database) before its data was, and served
+only while that revision is at least the newest one a request has observed
+(``authz.revision.observed_revision``). A change committed by any process raises the observed
+revision past it, so the next request in every process misses and recomputes: there is no time
+window and no message to miss.
 """
 
 from __future__ import annotations
 
+import json
 from collections import OrderedDict
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
+
+K = TypeVar("K")
+V = TypeVar("V")
 
 
 @dataclass(frozen=True)
 class EffectivePermissions:
     granted: frozenset[str]
     tree: dict[str, Any]
+    tree_json: bytes = field(default=b"", compare=False, repr=False)
+
+    @classmethod
+    def of(cls, granted: frozenset[str], tree: dict[str, Any]) -> EffectivePermissions:
+        """With the tree encoded once, as every response for this user will send it."""
+        return cls(granted, tree, json.dumps(tree, separators=(",", ":")).encode())
 
 
-class PermissionCache:
-    """An LRU of ``user_id -> EffectivePermissions`` for the newest revision seen."""
+class RevisionCache(Generic[K, V]):
+    """An LRU of ``key -> value`` holding the entries of a single revision, the newest seen."""
 
     def __init__(self, max_entries: int = 100_000) -> None:
         self.max_entries = max_entries
         self.revision = -1
-        self._entries: OrderedDict[str, EffectivePermissions] = OrderedDict()
+        self._entries: OrderedDict[K, V] = OrderedDict()
 
-    def _observe(self, revision: int) -> bool:
-        """Move to a newer revision (dropping everything); False for an older one."""
+    def get(self, key: K, observed: int) -> V | None:
+        """The entry, if it was computed under a revision at least ``observed``."""
+        if observed > self.revision:
+            self._entries.clear()  # older than a committed change: all of it
+            return None
+        entry = self._entries.get(key)
+        if entry is not None:
+            self._entries.move_to_end(key)
+        return entry
+
+    def put(self, key: K, revision: int, value: V) -> None:
+        """File ``value``, computed from data at least as new as ``revision``."""
+        if revision < self.revision:
+            return  # a slower request that read older data: keep it out
         if revision > self.revision:
             self._entries.clear()
             self.revision = revision
-        return revision == self.revision
-
-    def get(self, user_id: str, revision: int) -> EffectivePermissions | None:
-        if not self._observe(revision):
-            return None
-        entry = self._entries.get(user_id)
-        if entry is not None:
-            self._entries.move_to_end(user_id)
-        return entry
-
-    def put(self, user_id: str, revision: int, value: EffectivePermissions) -> None:
-        # A request that read an older revision than the newest seen computes from older data:
-        # keep its result out of the cache.
-        if not self._observe(revision):
-            return
-        self._entries[user_id] = value
-        self._entries.move_to_end(user_id)
+        self._entries[key] = value
+        self._entries.move_to_end(key)
         while len(self._entries) > self.max_entries:
             self._entries.popitem(last=False)
 
     def __len__(self) -> int:
         return len(self._entries)
+
+
+PermissionCache = RevisionCache[str, EffectivePermissions]

@@ -91,15 +91,14 @@ async def effective_permissions(
     session: AsyncSession, authz: Authz, *, user_id: str
 ) -> EffectivePermissions:
     """Defaults OR every effective group's permissions, from the cache when still exact."""
-    revision = await revisions.current_revision(session)
-    cached = authz.cache.get(user_id, revision)
+    observed = await revisions.observed_revision(session)
+    cached = authz.cache.get(user_id, observed)
     if cached is not None:
         return cached
+    revision = await revisions.revision_for_caching(session, observed)
     defaults = await default_values(session, authz)
     granted = effective_keys(authz.catalog, defaults, await _group_permissions(session, user_id))
-    value = EffectivePermissions(
-        granted=granted, tree=authz.catalog.render(dict.fromkeys(granted, True))
-    )
+    value = EffectivePermissions.of(granted, authz.catalog.render(dict.fromkeys(granted, True)))
     authz.cache.put(user_id, revision, value)
     return value
 

@@ -17,7 +17,7 @@ from opengroups.app import prepare_settings
 from opengroups.audit import recorder
 from opengroups.auths import service as auths_service
 from opengroups.config import Settings, get_settings
-from opengroups.db import Database
+from opengroups.db import open_database
 from opengroups.errors import OpenGroupsError
 from opengroups.permissions import CatalogError, load_catalog
 from opengroups.users import repository as users_repository
@@ -49,7 +49,7 @@ def _settings() -> Settings:
 @asynccontextmanager
 async def _session(settings: Settings) -> AsyncIterator[AsyncSession]:
     """One transaction on a migrated database, as a request has."""
-    database = Database(settings.resolved_database_url())
+    database = open_database(settings)
     try:
         await migrate.upgrade(database.engine)
         async with database.session(write=True) as session:
@@ -109,7 +109,7 @@ def db_upgrade(
     settings = _settings()
 
     async def main() -> None:
-        database = Database(settings.resolved_database_url())
+        database = open_database(settings)
         try:
             await migrate.upgrade(database.engine, revision)
         finally:
@@ -165,7 +165,7 @@ def users_api_key(email: Annotated[str, typer.Argument(help="The user's e-mail."
         user = await users_repository.get_user_by_email(session, email)
         if user is None:
             raise OpenGroupsError(f"No user with the e-mail '{email}'.", 404)
-        return await auths_service.create_api_key(session, None, user=user)
+        return await auths_service.create_api_key(session, None, user_id=user.id)
 
     typer.echo(_run(work))
 

@@ -8,6 +8,7 @@ from sqlalchemy import ColumnElement, delete, exists, func, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
+from opengroups.authz.revision import bump_revision
 from opengroups.groups.repository import escape_like
 from opengroups.models import GroupMember, User
 
@@ -114,7 +115,9 @@ async def list_users(
 
 
 async def delete_user(session: AsyncSession, user_id: str) -> None:
+    """Delete the row; cached copies of the user are dropped when the transaction commits."""
     await session.execute(delete(User).where(User.id == user_id))
+    await bump_revision(session)
 
 
 async def users_by_ids(session: AsyncSession, user_ids: Sequence[str]) -> list[User]:

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from opengroups.appconfig import service as appconfig
 from opengroups.audit import recorder
 from opengroups.auths.security import hash_password
+from opengroups.authz.revision import bump_revision
 from opengroups.config import Settings
 from opengroups.errors import EmailTaken, NotPermitted, UserNotFound
 from opengroups.etags import check_if_match
@@ -190,6 +191,13 @@ def snapshot(user: User) -> dict[str, Any]:
     }
 
 
+async def user_changed(session: AsyncSession, user: User) -> None:
+    """Note a change of ``user``'s row: a new ETag, and every process's cached copy of the user
+    (``auths.cache``) is dropped when the transaction commits."""
+    user.revision += 1
+    await bump_revision(session)
+
+
 async def lock_user(session: AsyncSession, user_id: str, *, if_match: str | None) -> User:
     """The user, row-locked for the transaction, checked against ``if_match``. Raises
     ``UserNotFound``, ``PreconditionFailed``."""
@@ -236,7 +244,7 @@ async def update_user(
     after = snapshot(user)
     if after != before or password_changed:
         user.updated_at = now_epoch()
-        user.revision += 1
+        await user_changed(session, user)
         await session.flush()
         recorder.record(
             session,
