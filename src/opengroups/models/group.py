@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import BigInteger, ForeignKey, Index, String, Text
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from opengroups.models.base import Base, new_id, now_epoch
@@ -27,5 +27,10 @@ class Group(Base):
     updated_at: Mapped[int] = mapped_column(BigInteger, default=now_epoch)
     # Incremented by every change of the row (memberships included, for groups): the ETag.
     revision: Mapped[int] = mapped_column(BigInteger, default=1, server_default="1")
+    # Kept by database triggers on group_member (migration 0005), never written by the ORM:
+    # the number of direct members, and a random number replaced by every change to them.
+    # A loaded object's copies can be stale; read them with a query.
+    member_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    members_version: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
 
     __table_args__ = (Index("ix_group_updated_at_id", "updated_at", "id"),)
