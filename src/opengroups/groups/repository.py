@@ -2,9 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
-from sqlalchemy import ColumnElement, delete, func, literal, select, text, update
+from sqlalchemy import (
+    CTE,
+    ColumnElement,
+    String,
+    bindparam,
+    delete,
+    func,
+    literal,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -18,16 +30,6 @@ _PG_HIERARCHY_LOCK = 0x67726F75  # "grou"
 def escape_like(term: str) -> str:
     """``term`` with LIKE wildcards escaped (backslash is the escape character)."""
     return term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
-def member_count_column() -> ColumnElement[int]:
-    """Direct members of the row's group, as a correlated subquery (one query for a page)."""
-    return (
-        select(func.count())
-        .where(GroupMember.group_id == Group.id)
-        .correlate(Group)
-        .scalar_subquery()
-    )
 
 
 async def get_group(session: AsyncSession, group_id: str) -> Group | None:
@@ -57,7 +59,9 @@ async def get_group_by_name_key(session: AsyncSession, name_key: str) -> Group |
 
 
 async def get_group_with_count(session: AsyncSession, group_id: str) -> tuple[Group, int] | None:
-    result = await session.execute(select(Group, member_count_column()).where(Group.id == group_id))
+    """The group and its direct member count, read fresh (the column is kept by triggers, so a
+    loaded ``Group``'s own ``member_count`` may be out of date)."""
+    result = await session.execute(select(Group, Group.member_count).where(Group.id == group_id))
     row = result.first()
     return None if row is None else (row[0], row[1])
 
@@ -80,21 +84,27 @@ async def list_groups(
     query: str | None,
     limit: int | None,
     offset: int,
+    params: Mapping[str, Any] | None = None,
 ) -> list[tuple[Group, int]]:
-    """Groups matching every condition, newest change first, each with its direct member count."""
-    statement = select(Group, member_count_column()).where(*_where(conditions, query))
+    """Groups matching every condition, newest change first, each with its direct member count.
+    ``params`` binds the parameters the conditions leave unbound."""
+    statement = select(Group, Group.member_count).where(*_where(conditions, query))
     statement = statement.order_by(Group.updated_at.desc(), Group.id.desc()).offset(offset)
     if limit is not None:
         statement = statement.limit(limit)
-    result = await session.execute(statement)
+    result = await session.execute(statement, dict(params or {}))
     return [(group, count) for group, count in result]
 
 
 async def count_groups(
-    session: AsyncSession, *, conditions: Sequence[ColumnElement[bool]], query: str | None
+    session: AsyncSession,
+    *,
+    conditions: Sequence[ColumnElement[bool]],
+    query: str | None,
+    params: Mapping[str, Any] | None = None,
 ) -> int:
     statement = select(func.count()).select_from(Group).where(*_where(conditions, query))
-    return int((await session.execute(statement)).scalar_one())
+    return int((await session.execute(statement, dict(params or {}))).scalar_one())
 
 
 async def groups_by_ids(session: AsyncSession, group_ids: Iterable[str]) -> list[Group]:
@@ -141,6 +151,39 @@ def descendants_cte(group_id: str):  # type: ignore[no-untyped-def]
             tree, child.parent_group_id == tree.c.id
         )
     )
+
+
+# The bound parameter naming the group whose subtree ``SUBTREE_IDS`` lists.
+SUBTREE_ROOT = "subtree_root"
+
+
+def _subtree_ids() -> CTE:
+    tree = (
+        select(Group.id)
+        .where(Group.id == bindparam(SUBTREE_ROOT, type_=String()))
+        .cte("subtree", recursive=True)
+    )
+    child = aliased(Group)
+    return tree.union(select(child.id).join(tree, child.parent_group_id == tree.c.id))
+
+
+# A CTE of ``id``: the group bound as ``subtree_root`` (when it exists) and every group below
+# it. Without a level column, UNION drops repeats, so even a cycle written outside the API ends
+# the recursion. Built once: statements using it are compiled and cached once too.
+SUBTREE_IDS = _subtree_ids()
+
+_SUBTREE_ROWS = select(
+    Group.id, Group.parent_group_id, Group.member_count, Group.members_version
+).where(Group.id.in_(select(SUBTREE_IDS.c.id)))
+
+
+async def subtree_rows(
+    session: AsyncSession, group_id: str
+) -> list[tuple[str, str | None, int, int]]:
+    """``(id, parent_group_id, member_count, members_version)`` of the group and of every group
+    below it; empty when the group does not exist."""
+    result = await session.execute(_SUBTREE_ROWS, {SUBTREE_ROOT: group_id})
+    return [(gid, parent, int(count), int(version)) for gid, parent, count, version in result]
 
 
 async def descendant_levels(session: AsyncSession, group_id: str) -> dict[str, int]:
@@ -226,8 +269,6 @@ async def member_counts(session: AsyncSession, group_ids: Sequence[str]) -> dict
     if not group_ids:
         return {}
     result = await session.execute(
-        select(GroupMember.group_id, func.count())
-        .where(GroupMember.group_id.in_(list(group_ids)))
-        .group_by(GroupMember.group_id)
+        select(Group.id, Group.member_count).where(Group.id.in_(list(group_ids)))
     )
     return {group_id: int(count) for group_id, count in result}

@@ -29,6 +29,7 @@ from opengroups.groups import repository
 from opengroups.groups.schemas import (
     GroupForm,
     GroupInfoResponse,
+    GroupModel,
     GroupResponse,
     GroupUpdateForm,
 )
@@ -36,13 +37,16 @@ from opengroups.groups.sql import SHARE_FALSE, SHARE_MEMBERS, SHARE_TRUE, share_
 from opengroups.memberships import repository as memberships
 from opengroups.models import Group, User, new_id, now_epoch
 
+_GROUP_FIELDS = list(GroupModel.model_fields)
+
 
 def to_response(group: Group, member_count: int, *, redact: bool) -> GroupResponse:
     """The group as a ``GroupResponse``; non-admins get ``permissions`` and ``meta`` as null."""
-    response = GroupResponse.model_validate(group).model_copy(update={"member_count": member_count})
+    values = {name: getattr(group, name) for name in _GROUP_FIELDS}
+    values["member_count"] = member_count
     if redact:
-        response = response.model_copy(update={"permissions": None, "meta": None})
-    return response
+        values["permissions"] = values["meta"] = None
+    return GroupResponse.model_validate(values)
 
 
 def _is_admin(user: User) -> bool:
@@ -118,17 +122,22 @@ async def response_for(session: AsyncSession, group_id: str, *, redact: bool) ->
 # --- reading -------------------------------------------------------------------------------
 
 
+# The viewer's groups, bound as ``effective_member_id`` when the query runs.
+_VIEWERS_GROUP = Group.id.in_(memberships.EFFECTIVE_GROUP_IDS)
+
+
 def _visibility(
-    session: AsyncSession, viewer: User, share: bool | None, settings: Settings
+    session: AsyncSession, share: bool | None, settings: Settings
 ) -> list[ColumnElement[bool]]:
-    """The WHERE conditions of ``GET /groups/`` for a non-admin (SPEC §1/§2).
+    """The WHERE conditions of ``GET /groups/`` for a non-admin (SPEC §1/§2), with the viewer
+    left to bind as ``effective_member_id``.
 
     - no ``share``: groups the viewer is an effective member of;
     - ``share=true``: groups shared with everyone, plus members-only groups the viewer is in;
     - ``share=false``: non-shared groups the viewer is in.
     """
     mode = share_mode(session.get_bind().dialect.name, settings.default_group_share)
-    member = Group.id.in_(memberships.effective_group_ids_query(viewer.id))
+    member = _VIEWERS_GROUP
     if share is None:
         return [member]
     if share:
@@ -151,14 +160,17 @@ async def list_visible_groups(
     Admins see every group whatever ``share`` says.
     """
     admin = _is_admin(viewer)
-    conditions = [] if admin else _visibility(session, viewer, share, settings)
+    conditions = [] if admin else _visibility(session, share, settings)
+    params = {memberships.MEMBER_ID: viewer.id}
     rows = await repository.list_groups(
-        session, conditions=conditions, query=query, limit=limit, offset=offset
+        session, conditions=conditions, query=query, limit=limit, offset=offset, params=params
     )
     if limit is None and offset == 0:
         total = len(rows)
     else:
-        total = await repository.count_groups(session, conditions=conditions, query=query)
+        total = await repository.count_groups(
+            session, conditions=conditions, query=query, params=params
+        )
     return [to_response(group, count, redact=not admin) for group, count in rows], total
 
 
@@ -176,11 +188,9 @@ async def can_see_group(
     mode = share_mode(session.get_bind().dialect.name, settings.default_group_share)
     count = await repository.count_groups(
         session,
-        conditions=[
-            Group.id == group.id,
-            or_(mode == SHARE_TRUE, Group.id.in_(memberships.effective_group_ids_query(viewer.id))),
-        ],
+        conditions=[Group.id == group.id, or_(mode == SHARE_TRUE, _VIEWERS_GROUP)],
         query=None,
+        params={memberships.MEMBER_ID: viewer.id},
     )
     return count > 0
 

@@ -9,6 +9,8 @@ takes the configured default, and anything unrecognised counts as ``'false'`` (l
 
 from __future__ import annotations
 
+from functools import cache
+
 from sqlalchemy import ColumnElement, String, literal_column
 
 from opengroups.config import ShareSetting
@@ -58,6 +60,7 @@ def _postgresql(default: str) -> str:
     )
 
 
+@cache
 def share_mode(dialect: str, default: ShareSetting) -> ColumnElement[str]:
     """The normalised share mode of the ``"group"`` rows of a query on the group table."""
     literal = share_literal(default)

@@ -19,9 +19,12 @@ router = APIRouter(tags=["transfer"])
 @router.get("/api/v1/groups/id/{group_id}/export", response_model=GroupExportResponse)
 async def export_group(
     group_id: str, session: SessionDep, settings: SettingsDep, admin: AdminUser
-) -> GroupExportResponse:
+) -> Response:
     """The group with its direct member ids and provenance in ``meta``."""
-    return await export.export_group(session, actor=admin, group_id=group_id, settings=settings)
+    document = await export.export_group_json(
+        session, actor=admin, group_id=group_id, settings=settings
+    )
+    return Response(document, media_type="application/json")
 
 
 @router.get("/api/v1/transfer/export")
