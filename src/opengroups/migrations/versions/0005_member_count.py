@@ -145,13 +145,15 @@ _PG_TRIGGER_NAMES = [
 
 def upgrade() -> None:
     postgresql = op.get_bind().dialect.name == "postgresql"
-    with op.batch_alter_table("group") as batch:
-        batch.add_column(
-            sa.Column("member_count", sa.Integer(), nullable=False, server_default="0")
-        )
-        batch.add_column(
-            sa.Column("members_version", sa.BigInteger(), nullable=False, server_default="0")
-        )
+    # Plain ALTER TABLE, not batch mode: on SQLite a batch copies the table and drops the old
+    # one, and with foreign keys on, dropping "group" would delete every membership.
+    op.add_column(
+        "group", sa.Column("member_count", sa.Integer(), nullable=False, server_default="0")
+    )
+    op.add_column(
+        "group",
+        sa.Column("members_version", sa.BigInteger(), nullable=False, server_default="0"),
+    )
     op.execute(
         'UPDATE "group" SET member_count = '
         '(SELECT count(*) FROM group_member WHERE group_member.group_id = "group".id)'
@@ -173,6 +175,5 @@ def downgrade() -> None:
     if postgresql:
         op.execute("DROP FUNCTION group_member_count_reset()")
         op.execute("DROP FUNCTION group_member_count_sync()")
-    with op.batch_alter_table("group") as batch:
-        batch.drop_column("members_version")
-        batch.drop_column("member_count")
+    op.drop_column("group", "members_version")
+    op.drop_column("group", "member_count")
