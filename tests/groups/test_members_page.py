@@ -14,6 +14,7 @@ from opengroups.db import Database
 from opengroups.memberships import listing
 from tests.conftest import Api
 from tests.groups.conftest import group_path, insert_users
+from tests.groups.test_query_count import counting_statements
 
 MEMBERSHIPS = ("direct", "inherited", "effective")
 # Names, e-mails (either case), and LIKE's wildcards, which must match themselves only.
@@ -166,3 +167,48 @@ async def test_a_page_past_the_end_is_empty_with_the_totals(api: Api, forest: Fo
     # Members of Middle and Low that are not in Top: seed12 to seed17, seed25 to seed27.
     assert response.json()["total"] == 9
     assert response.json()["counts"] == {"direct": 12, "effective": 21, "inherited": 9}
+
+
+async def _counts(api: Api, group_id: str) -> dict[str, int]:
+    response = await api.get(group_path(group_id, "/members"), membership="direct")
+    assert response.status_code == 200, response.text
+    counts: dict[str, int] = response.json()["counts"]
+    return counts
+
+
+async def test_counts_follow_every_change_below(
+    api: Api, database: Database, forest: Forest
+) -> None:
+    """The inherited count is cached under the subtree's membership versions: any change below
+    (members, the shape of the tree, a deleted user) is seen at once."""
+    top, low = forest.groups["top"], forest.groups["low"]
+    assert await _counts(api, top) == {"direct": 12, "effective": 21, "inherited": 9}
+    extra = await insert_users(database, 1, prefix="extra")
+
+    await api.add(low, extra[0])
+    assert await _counts(api, top) == {"direct": 12, "effective": 22, "inherited": 10}
+
+    response = await api.post(group_path(low, "/update"), {"parent_group_id": None})
+    assert response.status_code == 200, response.text
+    # Low's own members seed25..27 and the extra user leave; seed12, 13 stay through Middle.
+    assert await _counts(api, top) == {"direct": 12, "effective": 18, "inherited": 6}
+
+    response = await api.post(group_path(low, "/update"), {"parent_group_id": top})
+    assert response.status_code == 200, response.text
+    assert await _counts(api, top) == {"direct": 12, "effective": 22, "inherited": 10}
+
+    async with database.session() as session:  # behind the API's back
+        await session.execute(text('DELETE FROM "user" WHERE id = :id'), {"id": extra[0]})
+    assert await _counts(api, top) == {"direct": 12, "effective": 21, "inherited": 9}
+
+
+async def test_an_unchanged_subtree_is_not_counted_again(
+    api: Api, database: Database, forest: Forest
+) -> None:
+    top = forest.groups["top"]
+    await _counts(api, top)
+
+    with counting_statements(database) as statements:
+        assert await _counts(api, top) == {"direct": 12, "effective": 21, "inherited": 9}
+
+    assert not [sql for sql in statements if "DISTINCT" in sql.upper()]
