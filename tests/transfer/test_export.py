@@ -106,3 +106,25 @@ async def test_export_routes_are_admin_only(api: Api) -> None:
     assert (await api.get("/api/v1/transfer/export", user)).status_code == 403
     assert (await api.get(f"/api/v1/groups/id/{group['id']}/export", user)).status_code == 403
     assert (await api.get("/api/v1/groups/id/missing/export")).status_code == 404
+
+
+async def test_group_export_lists_member_ids_sorted_and_an_empty_group_none(
+    api: Api, database: Database
+) -> None:
+    full, empty = await api.group("Full"), await api.group("Empty")
+    members = [await api.user(name=f"M{n}") for n in range(5)]
+    await api.add(full["id"], *[m.id for m in members])
+
+    exported = await api.get(f"/api/v1/groups/id/{full['id']}/export")
+    nobody = await api.get(f"/api/v1/groups/id/{empty['id']}/export")
+    missing = await api.get("/api/v1/groups/id/no-such-group/export")
+
+    assert exported.status_code == nobody.status_code == 200
+    assert exported.headers["content-type"] == "application/json"
+    body = exported.json()
+    assert body["user_ids"] == sorted(m.id for m in members)
+    assert body["member_count"] == 5
+    assert list(body)[-2:] == ["member_count", "user_ids"]
+    assert nobody.json()["user_ids"] == []
+    assert nobody.json()["member_count"] == 0
+    assert missing.status_code == 404
