@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from typing import Literal
+from dataclasses import dataclass, field
+from typing import Any, Literal
 
 from sqlalchemy import (
     Select,
@@ -21,6 +22,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
+from sqlalchemy.sql.elements import BindParameter
 
 from opengroups.authz.revision import bump_revision
 from opengroups.groups.repository import SUBTREE_IDS, SUBTREE_ROOT
@@ -213,29 +215,53 @@ async def direct_members(session: AsyncSession, group_id: str) -> list[User]:
 
 
 # A page's details in one statement: for each user, the groups below the group that make them
-# a member ("via"), and the sources of each direct membership ("source"). Each user's own
-# memberships (a few) are checked against the subtree: letting SQLite seek the (group, user)
-# key for every group of the subtree times every user is a hundred times slower.
+# a member ("via"), whether they are a direct member ("direct"), and what holds a direct
+# membership ("source"; only direct members have sources). Each user's own memberships (a few)
+# are checked against the subtree: letting SQLite seek the (group, user) key for every group of
+# the subtree times every user is a hundred times slower.
+_PAGE_USERS: BindParameter[Any] = bindparam("user_ids", expanding=True)
 _VIA_ROWS = select(
     literal("via").label("kind"),
     GroupMember.user_id.label("user_id"),
     GroupMember.group_id.label("value"),
 ).where(
-    GroupMember.user_id.in_(bindparam("user_ids", expanding=True)),
+    GroupMember.user_id.in_(_PAGE_USERS),
     unindexed(GroupMember.group_id).in_(
         select(SUBTREE_IDS.c.id).where(SUBTREE_IDS.c.id != bindparam(SUBTREE_ROOT))
     ),
 )
+_DIRECT_ROWS = select(
+    literal("direct").label("kind"),
+    GroupMember.user_id.label("user_id"),
+    GroupMember.group_id.label("value"),
+).where(GroupMember.group_id == bindparam(SUBTREE_ROOT), GroupMember.user_id.in_(_PAGE_USERS))
 _SOURCE_ROWS = select(
     literal("source").label("kind"),
     GroupMemberSource.user_id.label("user_id"),
     GroupMemberSource.source.label("value"),
 ).where(
     GroupMemberSource.group_id == bindparam(SUBTREE_ROOT),
-    GroupMemberSource.user_id.in_(bindparam("direct_ids", expanding=True)),
+    GroupMemberSource.user_id.in_(_PAGE_USERS),
 )
-_PAGE_DETAILS = union_all(_VIA_ROWS, _SOURCE_ROWS).order_by("kind", "user_id", "value")
-_SOURCES_ONLY = _SOURCE_ROWS.order_by("user_id", "value")
+_DETAILS = {
+    (via, direct): union_all(
+        *([_VIA_ROWS] if via else []), *([_DIRECT_ROWS] if direct else []), _SOURCE_ROWS
+    ).order_by("kind", "user_id", "value")
+    for via in (False, True)
+    for direct in (False, True)
+}
+
+
+@dataclass
+class PageDetails:
+    """What a members page shows besides the users themselves."""
+
+    # For each user, the groups below the group whose direct membership makes them effective.
+    via: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
+    # The users who are direct members, when asked for.
+    direct: set[str] = field(default_factory=set)
+    # For each direct member, what holds the membership.
+    sources: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
 
 
 async def page_details(
@@ -243,29 +269,24 @@ async def page_details(
     *,
     group_id: str,
     user_ids: Sequence[str],
-    direct_ids: Sequence[str],
-    has_below: bool,
-) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
-    """``(via, sources)`` for a page of the group's members, in one query.
-
-    ``via``: for each of ``user_ids``, the groups below the group whose direct membership makes
-    them effective members (asked only when ``has_below``). ``sources``: for each of
-    ``direct_ids``, what holds their direct membership. Both sorted.
-    """
-    via: dict[str, list[str]] = defaultdict(list)
-    sources: dict[str, list[str]] = defaultdict(list)
+    with_via: bool,
+    with_direct: bool,
+) -> PageDetails:
+    """``PageDetails`` of these users in the group, in one query, lists sorted. ``via`` is
+    looked up only ``with_via`` (the group has groups below), ``direct`` only ``with_direct``."""
+    details = PageDetails()
     if not user_ids:
-        return via, sources
-    params = {SUBTREE_ROOT: group_id, "user_ids": list(user_ids), "direct_ids": list(direct_ids)}
-    if has_below:
-        result = await session.execute(_PAGE_DETAILS, params)
-    elif direct_ids:
-        result = await session.execute(_SOURCES_ONLY, params)
-    else:
-        return via, sources
+        return details
+    statement = _DETAILS[(with_via, with_direct)]
+    result = await session.execute(statement, {SUBTREE_ROOT: group_id, "user_ids": list(user_ids)})
     for kind, user_id, value in result:
-        (via if kind == "via" else sources)[user_id].append(value)
-    return via, sources
+        if kind == "via":
+            details.via[user_id].append(value)
+        elif kind == "direct":
+            details.direct.add(user_id)
+        else:
+            details.sources[user_id].append(value)
+    return details
 
 
 async def withdraw_source(

@@ -82,9 +82,10 @@ async def list_members(
     tree = await listing.subtree(session, group_id)
     if tree is None:
         raise GroupNotFound(group_id)
+    await listing.plan_for_each_group(session)
     counts = await member_counts(session, tree, query=query)
     total = counts[membership]
-    rows = await listing.member_page(
+    users = await listing.member_page(
         session,
         tree,
         membership=membership,
@@ -93,23 +94,28 @@ async def list_members(
         limit=page_size,
         offset=(page - 1) * page_size,
     )
-    via, sources = await memberships.page_details(
+    # Who is a direct member is known from the kind of page, except for effective members.
+    mixed = membership == "effective" and tree.has_below
+    details = await memberships.page_details(
         session,
         group_id=group_id,
-        user_ids=[user.id for user, _ in rows],
-        direct_ids=[user.id for user, direct in rows if direct],
-        has_below=tree.has_below,
+        user_ids=[user.id for user in users],
+        with_via=tree.has_below,
+        with_direct=mixed,
     )
+    all_direct = membership == "direct" or not tree.has_below
     items = [
         GroupMemberInfo.model_validate(
             {
                 **{name: getattr(user, name) for name in _USER_INFO_ATTRIBUTES},
-                "membership_type": "direct" if direct else "inherited",
-                "via_group_ids": via.get(user.id, []),
-                "sources": sources.get(user.id, []),
+                "membership_type": (
+                    "direct" if all_direct or (mixed and user.id in details.direct) else "inherited"
+                ),
+                "via_group_ids": details.via.get(user.id, []),
+                "sources": details.sources.get(user.id, []),
             }
         )
-        for user, direct in rows
+        for user in users
     ]
     return GroupMembersResponse(items=items, total=total, counts=counts)
 
