@@ -5,8 +5,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
@@ -51,15 +52,41 @@ AUDIT_PRUNE_INTERVAL_SECONDS = 3600
 logger = logging.getLogger("opengroups")
 
 
-async def _prune_audit_periodically(database: Database, settings: Settings) -> None:
-    """Apply ``OPENGROUPS_AUDIT_RETENTION_DAYS`` at start-up and then every hour."""
+async def _every(
+    seconds: float, work: Callable[[], Awaitable[None]], stop: asyncio.Event, *, first: float
+) -> None:
+    """Run ``work`` after ``first`` seconds and then every ``seconds`` until ``stop`` is set.
+    A run in progress when the server stops is let finish rather than cancelled: cancelling a
+    task inside a transaction can leave its connection (and SQLite's write lock) behind."""
+    delay = first
     while True:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), delay)
+        if stop.is_set():
+            return
         try:
-            async with database.session() as session:
-                await audit_service.prune(session, retention_days=settings.audit_retention_days)
-        except Exception:  # maintenance must not take the server down; it retries next hour
-            logger.exception("Pruning the audit trail failed")
-        await asyncio.sleep(AUDIT_PRUNE_INTERVAL_SECONDS)
+            await work()
+        except Exception:  # maintenance must not take the server down; it runs again later
+            logger.exception("Background work %s failed", getattr(work, "__name__", work))
+        delay = seconds
+
+
+def _maintenance(database: Database, settings: Settings, stop: asyncio.Event) -> list[Any]:
+    """The background work of a server process: the audit retention (at start-up, then
+    hourly) and the reconciling of the revision hint (every second)."""
+
+    async def prune_audit() -> None:
+        async with database.session() as session:
+            await audit_service.prune(session, retention_days=settings.audit_retention_days)
+
+    async def reconcile_hint() -> None:
+        await revisions.reconcile(database)
+
+    tasks = [_every(AUDIT_PRUNE_INTERVAL_SECONDS, prune_audit, stop, first=0)]
+    if database.revision_hint is not None:
+        interval = revisions.RECONCILE_SECONDS
+        tasks.append(_every(interval, reconcile_hint, stop, first=interval))
+    return [asyncio.create_task(task) for task in tasks]
 
 
 async def _handle_domain_error(request: Request, exc: Exception) -> Response:
@@ -97,17 +124,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await migrate.upgrade(database.engine)
         await revisions.align_hint(database)
         app.state.database = database
-        tasks = [
-            asyncio.create_task(_prune_audit_periodically(database, settings)),
-            asyncio.create_task(revisions.reconcile_periodically(database)),
-        ]
+        stop = asyncio.Event()
+        tasks = _maintenance(database, settings, stop)
         try:
             yield
         finally:
-            for task in tasks:
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
+            stop.set()
+            await asyncio.gather(*tasks, return_exceptions=True)
             await database.dispose()
 
     app = FastAPI(

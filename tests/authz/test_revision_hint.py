@@ -85,9 +85,7 @@ async def _database_revision(database: Database) -> int:
         return await revisions.current_revision(session)
 
 
-async def test_a_database_behind_the_hint_is_moved_past_it(
-    migrated: str, tmp_path: Path
-) -> None:
+async def test_a_database_behind_the_hint_is_moved_past_it(migrated: str, tmp_path: Path) -> None:
     # A database restored from a backup has an older revision than the processes have seen:
     # moving it forward keeps one revision number from meaning two states.
     hint = SharedCounter(tmp_path / "rev")

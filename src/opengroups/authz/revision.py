@@ -16,9 +16,6 @@ process re-reads the database revision every ``RECONCILE_SECONDS`` to bound that
 
 from __future__ import annotations
 
-import asyncio
-import logging
-
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -30,7 +27,6 @@ _ROW = 1
 _OBSERVED = "opengroups_observed_revision"
 BUMP_ORDER = 20
 RECONCILE_SECONDS = 1.0
-logger = logging.getLogger("opengroups")
 
 
 async def current_revision(session: AsyncSession) -> int:
@@ -115,15 +111,3 @@ async def reconcile(database: Database) -> None:
     hint.reopen_if_replaced()
     async with database.session(write=False) as session:
         hint.publish(await current_revision(session))
-
-
-async def reconcile_periodically(database: Database) -> None:
-    """``reconcile`` every ``RECONCILE_SECONDS`` for as long as the process runs."""
-    if database.revision_hint is None:
-        return
-    while True:
-        await asyncio.sleep(RECONCILE_SECONDS)
-        try:
-            await reconcile(database)
-        except Exception:  # a passing database error must not stop the safety net
-            logger.exception("Reconciling the authorization revision hint failed")
