@@ -39,6 +39,7 @@ from opengroups.models import (
 CHUNK = 20_000
 GIANT_GROUPS = 5
 GIANT_SIZE = 50_000
+SAMPLE_USERS = 10_000
 
 
 async def insert_chunks(database: Database, model: Any, rows: list[dict[str, Any]]) -> None:
@@ -178,6 +179,8 @@ async def generate(database_url: str, scale: float, seed: int) -> dict[str, Any]
         "admin_id": admin_id,
         "admin_api_key": admin_key,
         "probe_user_id": probe,
+        # For the cold-cache scenario: users spread over the whole set.
+        "sample_user_ids": user_ids[:: max(1, len(user_ids) // SAMPLE_USERS)][:SAMPLE_USERS],
         "largest_group_id": largest,
         "largest_group_size": len(members[largest]),
         "seconds": round(time.perf_counter() - started, 1),
@@ -195,7 +198,8 @@ def main() -> None:
     args = parser.parse_args()
     summary = asyncio.run(generate(args.database_url, args.scale, args.seed))
     args.out.write_text(json.dumps(summary, indent=1))
-    print(json.dumps({k: v for k, v in summary.items() if k != "admin_api_key"}, indent=1))
+    hidden = {"admin_api_key", "sample_user_ids"}
+    print(json.dumps({k: v for k, v in summary.items() if k not in hidden}, indent=1))
 
 
 if __name__ == "__main__":

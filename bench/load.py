@@ -187,6 +187,48 @@ def scenarios(base: str, data: dict[str, Any]) -> list[Scenario]:
     ]
 
 
+COLD = "effective permissions, 10,000 users (cold)"
+
+
+def cold_lua(tokens_file: Path) -> str:
+    """Each request as another user, in turn: every request misses the caches once."""
+    return f"""
+local tokens = {{}}
+for line in io.lines("{tokens_file}") do tokens[#tokens + 1] = line end
+local counter = 0
+-- Each thread starts at its own place in the list (the global ``offset``, set by setup).
+setup = function(thread) thread:set("offset", math.random(#tokens)) end
+request = function()
+  counter = counter + 1
+  local token = tokens[((offset + counter) % #tokens) + 1]
+  return wrk.format("GET", "/api/v1/users/permissions", {{["Authorization"] = "Bearer " .. token}})
+end
+"""
+
+
+def measure_cold(base: str, data: dict[str, Any], folder: Path) -> Measured:
+    """Effective permissions of 10,000 different users, each computed once (one pass)."""
+    users = data.get("sample_user_ids", [])
+    tokens = folder / "tokens.txt"
+    tokens.write_text(
+        "\n".join(issue_token(u, secret=SECRET, expires_in=86400).token for u in users) + "\n"
+    )
+    script = folder / "cold.lua"
+    script.write_text(cold_lua(tokens))
+    url = base + "/api/v1/users/permissions"
+    loaded = run_wrk(url, script, 4, LOADED_CONNECTIONS)
+    single = run_wrk(url, script, 2, 1)
+    return Measured(
+        COLD,
+        rps=loaded["rps"],
+        p50=loaded["p50"],
+        p99=loaded["p99"],
+        p50_1=single["p50"],
+        p99_1=single["p99"],
+        errors=int(loaded["errors"] + single["errors"]),
+    )
+
+
 def time_add_members(base: str, data: dict[str, Any]) -> Measured:
     """Add 1,000 users to a group in one call and remove them again, five times."""
     with httpx.Client(
@@ -243,6 +285,8 @@ def measure(data: dict[str, Any], *, workers: int, duration: float, label: str) 
                         errors=int(loaded["errors"] + single["errors"]),
                     )
                 )
+            if data.get("sample_user_ids"):
+                report.rows.append(measure_cold(base, data, Path(folder)))
         report.rows.append(time_add_members(base, data))
         report.rss_mb = rss_mb(pid)
     return report

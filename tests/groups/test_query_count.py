@@ -51,7 +51,7 @@ async def _statements_for_listing(
     "params", [{}, {"share": "true"}, {"limit": 500, "query": "group"}], ids=str
 )
 async def test_listing_cost_does_not_grow_with_groups(
-    api: Api, database: Database, params: dict[str, Any]
+    api: Api, database: Database, params: dict[str, Any], dialect: str
 ) -> None:
     admin = await api.admin()
     member = await api.user()
@@ -73,6 +73,8 @@ async def test_listing_cost_does_not_grow_with_groups(
     assert large_admin == small_admin
     assert large_member == small_member
     # With the caller served from the cache: the page (counts are a column) and, when it is
-    # not the last page, the total. (SQLite's BEGIN is sent outside SQLAlchemy's cursor.)
-    assert 0 < small_admin <= 2
-    assert 0 < small_member <= 2
+    # not the last page, the total; on PostgreSQL also the revision read that validates the
+    # cache. (SQLite's BEGIN is sent outside SQLAlchemy's cursor.)
+    most = 2 if dialect == "sqlite" else 3
+    assert 0 < small_admin <= most
+    assert 0 < small_member <= most

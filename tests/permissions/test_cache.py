@@ -3,7 +3,11 @@ revision drops everything; a result computed under an older one is not kept."""
 
 from __future__ import annotations
 
+import json
+
 from opengroups.authz.cache import EffectivePermissions, PermissionCache
+from opengroups.authz.context import Authz
+from opengroups.permissions import load_catalog
 
 
 def _value(*keys: str) -> EffectivePermissions:
@@ -80,3 +84,13 @@ def test_least_recently_used_entry_goes_first() -> None:
     assert cache.get("bob", 1) is None
     assert cache.get("alice", 1) is not None
     assert cache.get("carol", 1) is not None
+
+
+def test_users_with_the_same_permissions_share_one_value() -> None:
+    authz = Authz(catalog=load_catalog(None))
+    first = authz.effective(frozenset({"chat.delete"}))
+
+    assert authz.effective(frozenset({"chat.delete"})) is first
+    assert authz.effective(frozenset()) is not first
+    assert json.loads(first.tree_json) == first.tree
+    assert first.tree["chat"]["delete"] is True

@@ -98,7 +98,7 @@ async def effective_permissions(
     revision = await revisions.revision_for_caching(session, observed)
     defaults = await default_values(session, authz)
     granted = effective_keys(authz.catalog, defaults, await _group_permissions(session, user_id))
-    value = EffectivePermissions.of(granted, authz.catalog.render(dict.fromkeys(granted, True)))
+    value = authz.effective(granted)
     authz.cache.put(user_id, revision, value)
     return value
 
