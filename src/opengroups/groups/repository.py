@@ -20,7 +20,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from opengroups.models import Group, GroupMember
+from opengroups.models import Group, GroupMember, GroupMemberSource
 
 # Serializes hierarchy changes on PostgreSQL so that two concurrent moves cannot form a cycle.
 # (SQLite write transactions are already serialized by BEGIN IMMEDIATE.)
@@ -213,7 +213,12 @@ async def reparent_children(
 
 
 async def delete_group(session: AsyncSession, group_id: str) -> None:
-    """Delete the row; the foreign keys delete its memberships (and their sources)."""
+    """Delete the row, its memberships and their sources.
+
+    Sources first, each table by its own key range: left to the foreign-key cascade, SQLite
+    looks the sources up one membership at a time (a third slower for 50,000 members).
+    """
+    await session.execute(delete(GroupMemberSource).where(GroupMemberSource.group_id == group_id))
     await session.execute(delete(GroupMember).where(GroupMember.group_id == group_id))
     await session.execute(delete(Group).where(Group.id == group_id))
 
