@@ -90,7 +90,7 @@ def lua(scenario: Scenario) -> str:
 
 def run_wrk(url: str, script: Path, duration: float, connections: int) -> dict[str, float]:
     threads = min(2, connections)
-    command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{duration}s", "--latency"]
+    command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{round(duration)}s", "--latency"]
     output = subprocess.run(
         [*command, "-s", str(script), url],
         capture_output=True,

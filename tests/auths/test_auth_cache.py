@@ -99,3 +99,20 @@ def test_an_expired_token_is_not_served_from_the_cache() -> None:
 
     assert cache.get("expired") is None
     assert cache.get("valid") == "user-2"
+
+
+async def test_batch_checks_see_a_role_change_at_once(two_apps: tuple[Api, Api]) -> None:
+    a, b = two_apps
+    user = await a.user("user")
+    check = {"checks": [{"user_id": user.id, "key": "workspace.models"}]}
+
+    async def allowed() -> bool:
+        response = await a.post("/api/v1/permissions/check", check)
+        assert response.status_code == 200, response.text
+        result: bool = response.json()["results"][0]["allowed"]
+        return result
+
+    assert await allowed() is False  # the user is now cached in A, as a user
+    changed = await b.post(f"/api/v1/users/{user.id}/update", {"role": "admin"})
+    assert changed.status_code == 200, changed.text
+    assert await allowed() is True  # an admin, with the bypass

@@ -17,13 +17,17 @@ from __future__ import annotations
 
 import time
 from collections import OrderedDict
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import inspect
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import make_transient_to_detached
 
+from opengroups.authz import revision as revisions
 from opengroups.authz.cache import RevisionCache
 from opengroups.models import User
+from opengroups.users import repository as users_repository
 
 _MAPPER = inspect(User)
 _USER_COLUMNS = tuple(column.key for column in _MAPPER.column_attrs)
@@ -76,3 +80,26 @@ def detached(values: dict[str, Any]) -> User:
     user.__dict__.update(values)  # loaded values, as a query sets them: no change history
     make_transient_to_detached(user)
     return user
+
+
+async def users_by_ids(
+    session: AsyncSession, cache: AuthCache, user_ids: Sequence[str]
+) -> dict[str, User]:
+    """The users that exist among ``user_ids``, as detached copies, from ``cache`` when still
+    exact and with one query for the rest (which are cached on the way)."""
+    observed = await revisions.observed_revision(session)
+    found: dict[str, User] = {}
+    missing: list[str] = []
+    for user_id in user_ids:
+        values = cache.users.get(user_id, observed)
+        if values is None:
+            missing.append(user_id)
+        else:
+            found[user_id] = detached(values)
+    if missing:
+        revision = await revisions.revision_for_caching(session, observed)
+        for user in await users_repository.users_by_ids(session, missing):
+            values = snapshot(user)
+            cache.users.put(user.id, revision, values)
+            found[user.id] = detached(values)
+    return found

@@ -14,7 +14,7 @@ from opengroups.authz.schemas import (
     PermissionCheckResponse,
     PermissionsExplanation,
 )
-from opengroups.dependencies import AdminUser, AuthzDep, SessionDep, VerifiedUser
+from opengroups.dependencies import AdminUser, AuthCacheDep, AuthzDep, SessionDep, VerifiedUser
 from opengroups.users import service as users_service
 
 router = APIRouter(tags=["permissions"])
@@ -81,12 +81,16 @@ async def explain_user_permissions(
 
 @router.post("/api/v1/permissions/check", response_model=PermissionCheckResponse)
 async def check_permissions(
-    form: PermissionCheckForm, session: SessionDep, authz: AuthzDep, _admin: AdminUser
+    form: PermissionCheckForm,
+    session: SessionDep,
+    authz: AuthzDep,
+    cache: AuthCacheDep,
+    _admin: AdminUser,
 ) -> PermissionCheckResponse:
     """Answer many ``(user_id, key)`` questions at once, in the order asked. Admins pass every
     check unless ``OPENGROUPS_ADMIN_BYPASS=false``; pending users pass none."""
     return PermissionCheckResponse(
-        results=await service.check_permissions(session, authz, checks=form.checks)
+        results=await service.check_permissions(session, authz, cache, checks=form.checks)
     )
 
 

@@ -9,6 +9,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from opengroups.appconfig import repository as config_repository
 from opengroups.audit import recorder
+from opengroups.auths.cache import AuthCache
+from opengroups.auths.cache import users_by_ids as cached_users_by_ids
 from opengroups.authz import revision as revisions
 from opengroups.authz.cache import EffectivePermissions
 from opengroups.authz.context import Authz
@@ -29,7 +31,6 @@ from opengroups.permissions import (
     effective_keys,
     explain,
 )
-from opengroups.users import repository as users_repository
 
 DEFAULT_PERMISSIONS_KEY = "user.permissions"
 
@@ -125,7 +126,11 @@ async def explain_permissions(
 
 
 async def check_permissions(
-    session: AsyncSession, authz: Authz, *, checks: Sequence[PermissionCheck]
+    session: AsyncSession,
+    authz: Authz,
+    users_cache: AuthCache,
+    *,
+    checks: Sequence[PermissionCheck],
 ) -> list[PermissionCheckResult]:
     """Answer every ``(user, key)`` question. Admins pass unless the bypass is off; pending
     users pass nothing. Raises ``InvalidInput`` for unknown keys and ``UnknownUsers``."""
@@ -133,7 +138,7 @@ async def check_permissions(
     if unknown_keys:
         raise InvalidInput(f"Unknown permission keys: {', '.join(unknown_keys[:50])}.")
     user_ids = list(dict.fromkeys(c.user_id for c in checks))
-    users = {user.id: user for user in await users_repository.users_by_ids(session, user_ids)}
+    users = await cached_users_by_ids(session, users_cache, user_ids)
     missing = [uid for uid in user_ids if uid not in users]
     if missing:
         raise UnknownUsers(missing)
