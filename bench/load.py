@@ -127,8 +127,11 @@ def rss_mb(pid: int) -> float:
 
 
 @contextmanager
-def running_server(database_url: str, workers: int) -> Iterator[tuple[str, int]]:
-    """``opengroups serve`` on the database: yields its base URL and process id."""
+def running_server(
+    database_url: str, workers: int, settings: dict[str, str] | None = None
+) -> Iterator[tuple[str, int]]:
+    """``opengroups serve`` on the database (plus any ``OPENGROUPS_*`` ``settings``): yields
+    its base URL and process id."""
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     env = {k: v for k, v in os.environ.items() if not k.startswith("OPENGROUPS_")}
@@ -137,6 +140,7 @@ def running_server(database_url: str, workers: int) -> Iterator[tuple[str, int]]
         "OPENGROUPS_SECRET_KEY": SECRET,
         "OPENGROUPS_DATA_DIR": tempfile.mkdtemp(prefix="opengroups-load-"),
         "OPENGROUPS_LOG_LEVEL": "warning",
+        **(settings or {}),
     }
     command = [OPENGROUPS, "serve", "--port", str(port), "--workers", str(workers)]
     server = subprocess.Popen(command, env=env)
@@ -262,10 +266,17 @@ def time_add_members(base: str, data: dict[str, Any]) -> Measured:
     return Measured(ADD_MEMBERS, p50_1=statistics.median(times), p99_1=max(times))
 
 
-def measure(data: dict[str, Any], *, workers: int, duration: float, label: str) -> Report:
+def measure(
+    data: dict[str, Any],
+    *,
+    workers: int,
+    duration: float,
+    label: str,
+    settings: dict[str, str] | None = None,
+) -> Report:
     """Every scenario against a fresh server on ``data``'s database."""
     report = Report(label)
-    with running_server(data["database_url"], workers) as (base, pid):
+    with running_server(data["database_url"], workers, settings) as (base, pid):
         with tempfile.TemporaryDirectory() as folder:
             script = Path(folder) / "scenario.lua"
             for scenario in scenarios(base, data):
@@ -313,13 +324,19 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=Path("bench-data.json"))
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--duration", type=float, default=5)
+    parser.add_argument("--cache-validation", choices=["auto", "host", "database"], default="auto")
     args = parser.parse_args()
     data: dict[str, Any] = json.loads(args.data.read_text())
     label = (
         f"{data['database_url'].split('://')[0]}: {data['users']} users, {data['groups']} "
-        f"groups, {data['memberships']} memberships; {args.workers} worker(s); ms"
+        f"groups, {data['memberships']} memberships; {args.workers} worker(s); "
+        f"cache validation {args.cache_validation}; ms"
     )
-    print_report(measure(data, workers=args.workers, duration=args.duration, label=label))
+    settings = {"OPENGROUPS_CACHE_VALIDATION": args.cache_validation}
+    report = measure(
+        data, workers=args.workers, duration=args.duration, label=label, settings=settings
+    )
+    print_report(report)
 
 
 if __name__ == "__main__":

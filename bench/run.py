@@ -26,11 +26,11 @@ from load import ADD_MEMBERS, Report, measure, print_report
 SEED = 2026
 
 
-def describe(data: dict[str, Any], workers: int) -> str:
+def describe(data: dict[str, Any], workers: int, validation: str) -> str:
     return (
         f"{data['database_url'].split('+')[0]}: {data['users']:,} users, {data['groups']:,} "
-        f"groups, {data['memberships']:,} memberships; {workers} server process(es); "
-        f"latencies in ms"
+        f"groups, {data['memberships']:,} memberships; {workers} server process(es); cache "
+        f"validation {validation}; latencies in ms"
     )
 
 
@@ -53,19 +53,29 @@ def main() -> None:
     parser.add_argument("--database-url", help="default: a new SQLite file")
     parser.add_argument("--duration", type=float, default=5, help="seconds per scenario")
     parser.add_argument("--out", type=Path, help="also write the figures here as JSON")
+    parser.add_argument(
+        "--cache-validation",
+        choices=["auto", "host", "database"],
+        default="auto",
+        help="OPENGROUPS_CACHE_VALIDATION for the server (auto: host on SQLite, database on "
+        "PostgreSQL)",
+    )
     args = parser.parse_args()
     url = database_url_or_temporary(args.database_url)
+    settings = {"OPENGROUPS_CACHE_VALIDATION": args.cache_validation}
 
-    reports: list[Report] = []
-    small = asyncio.run(generate(url, 0.01, SEED))
-    reports.append(measure(small, workers=1, duration=args.duration, label=describe(small, 1)))
-    print_report(reports[-1])
+    def run(data: dict[str, Any], workers: int) -> Report:
+        label = describe(data, workers, args.cache_validation)
+        report = measure(
+            data, workers=workers, duration=args.duration, label=label, settings=settings
+        )
+        print_report(report)
+        return report
+
+    reports: list[Report] = [run(asyncio.run(generate(url, 0.01, SEED)), 1)]
     full = asyncio.run(generate(url, 1.0, SEED))
     print(f"\nfull data set generated in {full['seconds']} s")
-    for workers in (1, 2):
-        label = describe(full, workers)
-        reports.append(measure(full, workers=workers, duration=args.duration, label=label))
-        print_report(reports[-1])
+    reports += [run(full, 1), run(full, 2)]
     print_scaling(reports[0], reports[1])
     if args.out:
         args.out.write_text(
