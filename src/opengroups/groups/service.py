@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, or_
+from sqlalchemy import ColumnElement, Row, or_
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -40,8 +40,9 @@ from opengroups.models import Group, User, new_id, now_epoch
 _GROUP_FIELDS = list(GroupModel.model_fields)
 
 
-def to_response(group: Group, member_count: int, *, redact: bool) -> GroupResponse:
-    """The group as a ``GroupResponse``; non-admins get ``permissions`` and ``meta`` as null."""
+def to_response(group: Group | Row[Any], member_count: int, *, redact: bool) -> GroupResponse:
+    """The group (a ``Group`` or a row with its fields) as a ``GroupResponse``; non-admins get
+    ``permissions`` and ``meta`` as null."""
     values = {name: getattr(group, name) for name in _GROUP_FIELDS}
     values["member_count"] = member_count
     if redact:
@@ -162,16 +163,10 @@ async def list_visible_groups(
     admin = _is_admin(viewer)
     conditions = [] if admin else _visibility(session, share, settings)
     params = {memberships.MEMBER_ID: viewer.id}
-    rows = await repository.list_groups(
+    rows, total = await repository.list_groups(
         session, conditions=conditions, query=query, limit=limit, offset=offset, params=params
     )
-    if limit is None and offset == 0:
-        total = len(rows)
-    else:
-        total = await repository.count_groups(
-            session, conditions=conditions, query=query, params=params
-        )
-    return [to_response(group, count, redact=not admin) for group, count in rows], total
+    return [to_response(row, row.member_count, redact=not admin) for row in rows], total
 
 
 async def get_group(session: AsyncSession, *, group_id: str) -> GroupResponse:
