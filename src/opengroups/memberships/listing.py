@@ -1,11 +1,15 @@
 """The SQL of a group's members page: its counts and one page of users, planned by size.
 
 A page is ordered by user name (then id). Sorting every member of a 50,000-member group for
-each page would cost tens of milliseconds, so a page is read one of two ways, whichever the
+each page would cost tens of milliseconds, so a page is read one of three ways, whichever the
 counts (known before the page is read) say is cheaper:
 
 - **walk**: go through the ``user(name, id)`` index in order, from the nearer end, and keep the
-  users who belong (an index probe each); cheap when the members are a large share of all users.
+  users who belong (an index probe each, and for effective or inherited members a look at the
+  user's own memberships); cheap when the members are a large share of all users.
+- **walk by set**: the same walk, but first gather the members of the groups below into a set,
+  so each step is one probe of the group and one of the set; for long walks in a group with a
+  modest subtree.
 - **sort**: gather the members from ``group_member``, look their users up and sort them; cheap
   for a small group.
 
@@ -48,15 +52,18 @@ from opengroups.models import GroupMember, User
 from opengroups.planner_hints import unindexed
 
 # Relative costs per row, measured on SQLite: a step of a walk that probes one index, a step
-# that also scans the user's memberships, a member gathered, looked up and sorted.
+# that scans the user's memberships too, a step that probes the group and a set, a membership
+# put into that set, a member gathered, looked up and sorted.
 _WALK_DIRECT = 1.0
-_WALK_TREE = 3.0
+_WALK_TREE = 4.0
+_WALK_SET = 1.2
+_GATHER_SET = 0.6
 _SORT = 3.0
 # Matching one user against a search (two LIKEs) costs about a tenth of a lookup.
 _SEARCH_SCAN = 0.3
 
 _Kind = Literal["direct", "effective", "inherited"]
-_Plan = Literal["walk", "sort"]
+_Plan = Literal["walk", "walk_by_set", "sort"]
 
 
 @dataclass(frozen=True)
@@ -114,6 +121,13 @@ def _in_tree(*, below_only: bool) -> ColumnElement[bool]:
         membership.user_id == User.id,
         unindexed(membership.group_id).in_(_tree_ids(below_only=below_only)),
     )
+
+
+def _below_set() -> ColumnElement[bool]:
+    """The current ``user`` row is a direct member of a group strictly below the group: one
+    probe of the set of those members, which the database gathers once per statement."""
+    below = select(GroupMember.user_id).where(GroupMember.group_id.in_(_tree_ids(below_only=True)))
+    return unindexed(User.id).in_(below)
 
 
 def _search(dialect: str) -> ColumnElement[bool]:
@@ -216,16 +230,17 @@ async def below_only_members(session: AsyncSession, tree: Subtree) -> int:
 
 @cache
 def _matching_counts_statement(
-    dialect: str, *, scan_users: bool, has_below: bool
+    dialect: str, *, scan_users: bool, has_below: bool, by_set: bool
 ) -> Select[int, int]:
     search = _search(dialect)
     if scan_users:
         if not has_below:
             return select(func.count(), func.count()).select_from(User).where(search, _is_direct())
+        member = or_(_is_direct(), _below_set()) if by_set else _in_tree(below_only=False)
         return (
             select(func.count(), func.count(case((_is_direct(), 1))))
             .select_from(User)
-            .where(search, _in_tree(below_only=False))
+            .where(search, member)
         )
     return (
         select(
@@ -244,13 +259,15 @@ async def matching_counts(
     """``(direct, effective)`` counts of the members whose name or e-mail contains ``query``.
 
     Scans all users (two LIKEs each) when the subtree's memberships are many, otherwise looks
-    up the users of those memberships.
+    up the users of those memberships. While scanning, a user matching the search is checked
+    against the set of members below when gathering it costs less than the scan itself.
     """
     rows = tree.direct_count + tree.below_rows
     statement = _matching_counts_statement(
         session.get_bind().dialect.name,
         scan_users=rows * _SORT > users * _SEARCH_SCAN,
         has_below=tree.has_below,
+        by_set=tree.below_rows * _GATHER_SET <= users * _SEARCH_SCAN,
     )
     result = await session.execute(
         statement, {SUBTREE_ROOT: tree.group_id, "pattern": f"%{escape_like(query)}%"}
@@ -279,6 +296,11 @@ def _page_statement(
             statement = statement.where(_in_tree(below_only=False))
         else:
             statement = statement.where(~_is_direct(), _in_tree(below_only=True))
+    elif plan == "walk_by_set":
+        if kind == "effective":
+            statement = statement.where(or_(_is_direct(), _below_set()))
+        else:
+            statement = statement.where(~_is_direct(), _below_set())
     else:
         name, user_id = unindexed(User.name), unindexed(User.id)
         if kind == "direct":
@@ -305,16 +327,21 @@ def _page_statement(
 
 
 def _plan(tree: Subtree, kind: _Kind, *, skip: int, take: int, total: int, users: int) -> _Plan:
-    """Walk when stepping through users until the page is full costs less than gathering and
-    sorting every candidate."""
+    """The cheapest of: stepping through users until the page is full, checking each one way or
+    the other, and gathering and sorting every candidate."""
     walked = (skip + take) * max(users, total) / total
-    walk = walked * (_WALK_DIRECT if kind == "direct" else _WALK_TREE)
     gathered = {
         "direct": tree.direct_count,
         "effective": tree.direct_count + tree.below_rows,
         "inherited": tree.below_rows,
     }[kind]
-    return "walk" if walk <= gathered * _SORT else "sort"
+    costs: dict[_Plan, float] = {"sort": gathered * _SORT}
+    if kind == "direct":
+        costs["walk"] = walked * _WALK_DIRECT
+    else:
+        costs["walk"] = walked * _WALK_TREE
+        costs["walk_by_set"] = tree.below_rows * _GATHER_SET + walked * _WALK_SET
+    return min(costs, key=lambda plan: costs[plan])
 
 
 async def member_page(
