@@ -186,7 +186,7 @@ _PG_USER_ESTIMATE = text("SELECT reltuples FROM pg_class WHERE oid = to_regclass
 _CUSTOM_PLANS = "opengroups_custom_plans"
 
 
-async def plan_for_each_group(session: AsyncSession) -> None:
+async def use_custom_plans(session: AsyncSession) -> None:
     """On PostgreSQL, plan this transaction's statements for their actual values.
 
     After five runs of a prepared statement PostgreSQL may switch to a generic plan made for an

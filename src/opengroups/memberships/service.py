@@ -82,7 +82,7 @@ async def list_members(
     tree = await listing.subtree(session, group_id)
     if tree is None:
         raise GroupNotFound(group_id)
-    await listing.plan_for_each_group(session)
+    await listing.use_custom_plans(session)
     counts = await member_counts(session, tree, query=query)
     total = counts[membership]
     users = await listing.member_page(
