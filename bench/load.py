@@ -178,7 +178,7 @@ def scenarios(base: str, data: dict[str, Any]) -> list[Scenario]:
             json.dumps({"checks": checks}),
         ),
         Scenario("list groups as admin (page of 50)", "/api/v1/groups/?limit=50", admin),
-        Scenario("list groups as a user", "/api/v1/groups/", probe),
+        Scenario("list groups as a user (page of 50)", "/api/v1/groups/?limit=50", probe),
         Scenario("get one group", f"/api/v1/groups/id/{largest}", admin),
         Scenario(
             "members page of 100 (50,000-member group)",
