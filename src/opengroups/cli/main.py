@@ -97,6 +97,8 @@ def serve(
         port=port or settings.port,
         workers=workers or settings.workers,
         log_level=settings.log_level,
+        # One line per request below info would only be formatted to be dropped.
+        access_log=settings.log_level.lower() in ("debug", "trace", "info"),
         proxy_headers=True,
     )
 
