@@ -60,6 +60,9 @@ def main() -> None:
         help="OPENGROUPS_CACHE_VALIDATION for the server (auto: host on SQLite, database on "
         "PostgreSQL)",
     )
+    parser.add_argument(
+        "--processes", default="1,2", help="server processes to measure at full scale: 1,2"
+    )
     args = parser.parse_args()
     url = database_url_or_temporary(args.database_url)
     settings = {"OPENGROUPS_CACHE_VALIDATION": args.cache_validation}
@@ -75,7 +78,7 @@ def main() -> None:
     reports: list[Report] = [run(asyncio.run(generate(url, 0.01, SEED)), 1)]
     full = asyncio.run(generate(url, 1.0, SEED))
     print(f"\nfull data set generated in {full['seconds']} s")
-    reports += [run(full, 1), run(full, 2)]
+    reports += [run(full, int(count)) for count in args.processes.split(",")]
     print_scaling(reports[0], reports[1])
     if args.out:
         args.out.write_text(
