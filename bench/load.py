@@ -219,11 +219,15 @@ def measure_cold(base: str, data: dict[str, Any], folder: Path) -> Measured:
     )
     script = folder / "cold.lua"
     script.write_text(cold_lua(tokens))
-    url = base + "/api/v1/users/permissions"
-    loaded = run_wrk(url, script, 4, LOADED_CONNECTIONS)
-    single = run_wrk(url, script, 2, 1)
+    return measure_both(COLD, base + "/api/v1/users/permissions", script, 4)
+
+
+def measure_both(name: str, url: str, script: Path, duration: float) -> Measured:
+    """``script`` against ``url`` at 16 connections, then at one."""
+    loaded = run_wrk(url, script, duration, LOADED_CONNECTIONS)
+    single = run_wrk(url, script, max(2.0, duration / 2), 1)
     return Measured(
-        COLD,
+        name,
         rps=loaded["rps"],
         p50=loaded["p50"],
         p99=loaded["p99"],
@@ -283,19 +287,7 @@ def measure(
                 script.write_text(lua(scenario))
                 url = base + scenario.path
                 run_wrk(url, script, 1, 2)  # warm the caches and the connection pools
-                loaded = run_wrk(url, script, duration, LOADED_CONNECTIONS)
-                single = run_wrk(url, script, max(2.0, duration / 2), 1)
-                report.rows.append(
-                    Measured(
-                        scenario.name,
-                        rps=loaded["rps"],
-                        p50=loaded["p50"],
-                        p99=loaded["p99"],
-                        p50_1=single["p50"],
-                        p99_1=single["p99"],
-                        errors=int(loaded["errors"] + single["errors"]),
-                    )
-                )
+                report.rows.append(measure_both(scenario.name, url, script, duration))
             if data.get("sample_user_ids"):
                 report.rows.append(measure_cold(base, data, Path(folder)))
         report.rows.append(time_add_members(base, data))
