@@ -23,11 +23,11 @@ import httpx
 from common import database_url_or_temporary, empty_database
 from sqlalchemy import insert
 
-from opengroups import migrate
 from opengroups.app import create_app
-from opengroups.auths.security import hash_password
 from opengroups.config import Settings
-from opengroups.db import Database
+from opengroups.kit import migrate
+from opengroups.kit.db import Database
+from opengroups.kit.passwords import Passwords
 from opengroups.models import (
     Group,
     GroupMember,
@@ -51,7 +51,7 @@ async def fill(database: Database, users: int, groups: int, seed: int) -> tuple[
             "name": "Bench Admin",
             "email": "admin@bench.example",
             "role": "admin",
-            "password_hash": hash_password("bench-pw"),
+            "password_hash": Passwords().hash("bench-pw"),
             "profile_image_url": "/user.png",
             "last_active_at": now,
             "created_at": now,

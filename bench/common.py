@@ -7,7 +7,7 @@ from pathlib import Path
 
 from sqlalchemy import text
 
-from opengroups.db import Database
+from opengroups.kit.db import Database
 from opengroups.models import data_tables_children_first
 
 

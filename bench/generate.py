@@ -23,9 +23,10 @@ from typing import Any
 from common import empty_database
 from sqlalchemy import insert, text
 
-from opengroups import migrate
-from opengroups.auths.security import hash_api_key, hash_password, new_api_key
-from opengroups.db import Database
+from opengroups.auths.security import hash_api_key, new_api_key
+from opengroups.kit import migrate
+from opengroups.kit.db import Database
+from opengroups.kit.passwords import Passwords
 from opengroups.models import (
     AccessGrant,
     Group,
@@ -82,7 +83,7 @@ async def generate(database_url: str, scale: float, seed: int) -> dict[str, Any]
             "name": "Bench Admin",
             "email": "admin@bench.example",
             "role": "admin",
-            "password_hash": hash_password("bench-pw"),
+            "password_hash": Passwords().hash("bench-pw"),
             "api_key_hash": hash_api_key(admin_key),
             "profile_image_url": "/user.png",
             "last_active_at": now,
@@ -164,7 +165,7 @@ async def generate(database_url: str, scale: float, seed: int) -> dict[str, Any]
         for i in range(resources)
     ]
     await insert_chunks(database, AccessGrant, grants)
-    if database.dialect == "postgresql":
+    if database.engine.dialect.name == "postgresql":
         # The member-count triggers rewrote each group row once per membership: reclaim the
         # dead row versions (as autovacuum would, in time) and refresh the statistics.
         autocommit = database.engine.execution_options(isolation_level="AUTOCOMMIT")

@@ -17,12 +17,11 @@ import time
 from common import database_url_or_temporary, empty_database
 from sqlalchemy import insert
 
-from opengroups import migrate
-from opengroups.authz.context import Authz
 from opengroups.config import Settings
-from opengroups.db import Database
+from opengroups.kit import migrate
+from opengroups.kit.db import Database
 from opengroups.models import User, new_id, now_epoch
-from opengroups.permissions import BUILTIN_CATALOG
+from opengroups.permissions import BUILTIN_CATALOG, Authz
 from opengroups.transfer import importer
 from opengroups.transfer.schemas import Bundle, BundleGroup, BundleMember
 

@@ -24,7 +24,7 @@ import httpx
 from sqlalchemy import select, text
 
 from opengroups import dependencies
-from opengroups.app import create_app
+from opengroups.app import create_app, runtime_of
 from opengroups.auths.security import issue_token
 from opengroups.models import GroupMember, User
 
@@ -85,7 +85,7 @@ async def add_members_bench(
     """Add 1,000 non-members to a small group, then remove them again; time the adds."""
     listed = (await http.get("/api/v1/groups/?limit=50", headers=admin)).json()
     target = min(listed, key=lambda g: g["member_count"])["id"]
-    async with app.state.database.session(write=False) as session:
+    async with runtime_of(app).database.session(write=False) as session:
         members = select(GroupMember.user_id).where(GroupMember.group_id == target)
         result = await session.execute(
             select(User.id).where(User.role == "user", User.id.not_in(members)).limit(1000)
@@ -138,13 +138,13 @@ async def run(
     headers = {"admin": admin, "probe": {"Authorization": f"Bearer {probe_token}"}}
     deep_page = max(2, int(data["largest_group_size"] * 0.8) // 100)
     async with app.router.lifespan_context(app):
-        async with app.state.database.session(write=False) as session:
-            if app.state.database.dialect == "sqlite":
+        async with runtime_of(app).database.session(write=False) as session:
+            if runtime_of(app).database.engine.dialect.name == "sqlite":
                 version = (await session.execute(text("select sqlite_version()"))).scalar()
             else:
                 version = (await session.execute(text("show server_version"))).scalar()
         if stub_auth:
-            async with app.state.database.session(write=False) as session:
+            async with runtime_of(app).database.session(write=False) as session:
                 admin_user = await session.get(User, data["admin_id"])
                 probe_user = await session.get(User, data["probe_user_id"])
             assert admin_user is not None

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -14,11 +15,13 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from opengroups import migrate
-from opengroups.app import create_app
+from opengroups.app import create_app, runtime_of
+from opengroups.bootstrap import Runtime
 from opengroups.config import Settings
-from opengroups.db import Database, create_engine
+from opengroups.kit import migrate
+from opengroups.kit.db import Database, create_engine
 from opengroups.models import data_tables_children_first
 
 TEST_DATABASE_URL_ENV = "OPENGROUPS_TEST_DATABASE_URL"
@@ -87,7 +90,7 @@ async def app_factory(migrated: str, tmp_path: Path) -> AsyncIterator[AppFactory
         await context.__aenter__()
         contexts.append(context)
         if not emptied:
-            await empty_database(app.state.database)
+            await empty_database(runtime_of(app).database)
             emptied = True
         return app
 
@@ -196,8 +199,22 @@ def api(client: httpx.AsyncClient) -> Api:
 
 @pytest.fixture
 def database(app: FastAPI) -> Database:
-    db: Database = app.state.database
+    db: Database = runtime_of(app).database
     return db
+
+
+@pytest.fixture
+def runtime(app: FastAPI) -> Runtime:
+    """The app's runtime, for tests that call services directly (``transaction``)."""
+    return runtime_of(app)
+
+
+@asynccontextmanager
+async def transaction(runtime: Runtime) -> AsyncIterator[AsyncSession]:
+    """One transaction on the test database, as a request has: committed when the block ends,
+    rolled back when it raises."""
+    async with runtime.database.session() as session:
+        yield session
 
 
 async def table_counts(database: Database) -> dict[str, int]:
@@ -256,7 +273,7 @@ async def start_api(app_factory: AppFactory) -> AsyncIterator[StartApi]:
             transport=httpx.ASGITransport(app=app), base_url="http://testserver"
         )
         clients.append(client)
-        return Started(Api(client), app.state.database)
+        return Started(Api(client), runtime_of(app).database)
 
     yield start
     for client in clients:

@@ -17,7 +17,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from opengroups.db import Database
+from opengroups.kit.db import Database
 from tests.conftest import FAST_PASSWORD_ENV, empty_database
 
 OPENGROUPS = str(Path(sys.executable).parent / "opengroups")
@@ -62,13 +62,14 @@ def wait_until_healthy(base_url: str, process: subprocess.Popen[bytes], log: Pat
 
 
 @contextmanager
-def running_server(env: dict[str, str], cwd: Path, log: Path) -> Iterator[str]:
+def running_server(env: dict[str, str], cwd: Path, log: Path, *, workers: int = 1) -> Iterator[str]:
     """Start ``opengroups serve`` on a free port, yield its base URL once healthy, then stop it
     and check that it shut down cleanly."""
     port = free_port()
+    command = [OPENGROUPS, "serve", "--host", "127.0.0.1", "--port", str(port)]
     with log.open("wb") as output:
         process = subprocess.Popen(
-            [OPENGROUPS, "serve", "--host", "127.0.0.1", "--port", str(port)],
+            [*command, "--workers", str(workers)],
             env=env,
             cwd=cwd,
             stdout=output,

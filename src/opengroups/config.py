@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import secrets
-from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-ShareSetting = bool | Literal["members"]
+from opengroups.permissions.share import ShareSetting, parse_share
 
 SECRET_KEY_FILE = ".secret_key"
 
@@ -48,16 +47,8 @@ class Settings(BaseSettings):
 
     @field_validator("default_group_share", mode="before")
     @classmethod
-    def _parse_share(cls, value: object) -> object:
-        if isinstance(value, str):
-            lowered = value.strip().lower()
-            if lowered == "members":
-                return "members"
-            if lowered in {"true", "1", "yes"}:
-                return True
-            if lowered in {"false", "0", "no"}:
-                return False
-        return value
+    def _parse_share(cls, value: object) -> ShareSetting:
+        return parse_share(value)
 
     @field_validator("default_group_id", "permission_catalog", mode="before")
     @classmethod
@@ -86,7 +77,7 @@ class Settings(BaseSettings):
         return key
 
 
-@lru_cache
-def get_settings() -> Settings:
-    """The process-wide settings, read once."""
+def load_settings() -> Settings:
+    """The settings as the environment and ``.env`` give them now (read on each call: the
+    server and each command read them once, at start-up)."""
     return Settings()

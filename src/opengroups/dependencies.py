@@ -1,4 +1,8 @@
-"""FastAPI dependencies, as ``Annotated`` aliases so authorization shows in every signature."""
+"""FastAPI dependencies, as ``Annotated`` aliases so authorization shows in every signature.
+
+Each reads the process's ``bootstrap.Runtime`` from the application's state (the admin page, a
+mounted sub-application, shares the same one).
+"""
 
 from __future__ import annotations
 
@@ -11,11 +15,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from opengroups.audit import recorder
 from opengroups.auths import service as auths_service
-from opengroups.auths.cache import AuthCache
-from opengroups.authz.context import Authz
-from opengroups.config import Settings
-from opengroups.db import Database
+from opengroups.bootstrap import Runtime
 from opengroups.errors import AccessProhibited, NotAuthenticated, NotPermitted
+from opengroups.kit.db import Database
 from opengroups.models import User
 
 _READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -26,30 +28,23 @@ _bearer = HTTPBearer(auto_error=False, description="A JWT from sign-in, or an AP
 # dependency in a worker thread, a thread hop on every request.
 
 
-async def get_settings_dep(request: Request) -> Settings:
-    settings: Settings = request.app.state.settings
-    return settings
+def _runtime(request: Request) -> Runtime:
+    runtime: Runtime = request.app.state.runtime
+    return runtime
 
 
-async def get_authz(request: Request) -> Authz:
-    authz: Authz = request.app.state.authz
-    return authz
-
-
-async def get_auth_cache(request: Request) -> AuthCache:
-    cache: AuthCache = request.app.state.auth_cache
-    return cache
+async def get_runtime(request: Request) -> Runtime:
+    return _runtime(request)
 
 
 async def get_database(request: Request) -> Database:
-    database: Database = request.app.state.database
-    return database
+    return _runtime(request).database
 
 
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     """The request's one transaction: committed before the response is sent, rolled back on any
     error. Reads (GET) do not take SQLite's write lock."""
-    database: Database = request.app.state.database
+    database = _runtime(request).database
     async with database.session(write=request.method not in _READ_METHODS) as session:
         recorder.set_actor(
             session,
@@ -59,10 +54,10 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
         yield session
 
 
-SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
+# The process's settings, permission engine, caches and password hashing, in one dependency
+# (each dependency costs on every request).
+RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 DatabaseDep = Annotated[Database, Depends(get_database)]
-AuthzDep = Annotated[Authz, Depends(get_authz)]
-AuthCacheDep = Annotated[AuthCache, Depends(get_auth_cache)]
 # scope="function": the commit happens before the response leaves, so a client that gets 200
 # can rely on its change being stored, and a failed commit is reported as an error.
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
@@ -74,9 +69,9 @@ async def _authenticate(
 ) -> User:
     if credentials is None:
         raise NotAuthenticated("Not authenticated.")
-    state = request.app.state
+    runtime = _runtime(request)
     user = await auths_service.authenticate(
-        session, state.auth_cache, credential=credentials.credentials, settings=state.settings
+        session, runtime.caches, credential=credentials.credentials, settings=runtime.settings
     )
     recorder.set_actor(session, user_id=user.id)
     return user

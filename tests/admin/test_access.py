@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from opengroups.admin import session as cookies
-from opengroups.db import Database
+from opengroups.kit.db import Database
 from tests.conftest import Api, refused
 
 SECRET = "test-secret-key-that-is-long-enough-for-hs256"  # as tests/conftest.py's settings

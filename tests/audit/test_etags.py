@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from opengroups.db import Database
+from opengroups.kit.db import Database
 from tests.conftest import Api, refused
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import httpx
 
-from opengroups.db import Database
+from opengroups.kit.db import Database
 from tests.audit.conftest import EVENTS, events, last_event
 from tests.conftest import Api, refused
 

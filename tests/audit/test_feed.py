@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import select, update
 
 from opengroups.audit import service as audit_service
-from opengroups.db import Database
+from opengroups.kit.db import Database
 from opengroups.models import AuditEvent, GroupMember
 from tests.audit.conftest import CHANGES
 from tests.conftest import Api

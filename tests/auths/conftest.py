@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 from sqlalchemy import text
 
-from opengroups.db import Database
+from opengroups.kit.db import Database
 from tests.conftest import Api
 
 AUTHS = "/api/v1/auths"

@@ -8,7 +8,7 @@ import time
 import jwt
 import pytest
 
-from opengroups.db import Database
+from opengroups.kit.db import Database
 from tests.auths.conftest import AUTHS, SECRET_KEY, bearer, user_row
 from tests.conftest import Account, Api, refused
 

@@ -4,14 +4,12 @@ request. Each test warms app A's cache first, changes the user through app B, th
 
 from __future__ import annotations
 
-import time
 from collections.abc import AsyncIterator
 
 import httpx
 import pytest
 from fastapi import FastAPI
 
-from opengroups.auths.cache import TokenCache
 from tests.auths.conftest import AUTHS
 from tests.conftest import Account, Api, AppFactory
 
@@ -90,15 +88,6 @@ async def test_a_new_key_for_the_caller_is_stored_on_the_callers_row(api: Api) -
     assert (await me(api, admin)).status_code == 200  # the admin is now cached
     key = (await api.post(f"{AUTHS}/api_key", account=admin)).json()["api_key"]
     assert (await me(api, Account(admin.id, admin.email, key))).json()["id"] == admin.id
-
-
-def test_an_expired_token_is_not_served_from_the_cache() -> None:
-    cache = TokenCache()
-    cache.put("expired", "user-1", int(time.time()) - 1)
-    cache.put("valid", "user-2", int(time.time()) + 600)
-
-    assert cache.get("expired") is None
-    assert cache.get("valid") == "user-2"
 
 
 async def test_batch_checks_see_a_role_change_at_once(two_apps: tuple[Api, Api]) -> None:

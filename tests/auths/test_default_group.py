@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from opengroups.db import Database
+from opengroups.kit.db import Database
 from tests.auths.conftest import AUTHS, members_of, signup
 from tests.conftest import Api, StartApi, refused
 

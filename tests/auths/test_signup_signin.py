@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from opengroups.db import Database
+from opengroups.kit.db import Database
 from tests.auths.conftest import AUTHS, SESSION_FIELDS, bearer, signup, user_row
 from tests.conftest import Api, StartApi, refused
 

@@ -11,10 +11,11 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import update
 
-from opengroups.authz import revision as revisions
-from opengroups.db import Database, revision_hint_path
+from opengroups.app import runtime_of
+from opengroups.caching import revision as revisions
+from opengroups.kit.db import Database
+from opengroups.kit.shared_counter import SharedCounter
 from opengroups.models import AuthzState
-from opengroups.shared_counter import SharedCounter
 from tests.conftest import Api, AppFactory, make_settings
 from tests.permissions.conftest import has
 
@@ -63,7 +64,7 @@ def test_counter_follows_a_replaced_file(tmp_path: Path) -> None:
 )
 def test_where_the_hint_lives(tmp_path: Path, url: str, mode: str, expected: str | None) -> None:
     settings = make_settings(url, tmp_path, cache_validation=mode)
-    path = revision_hint_path(settings)
+    path = revisions.hint_path(settings)
     if expected is None:
         assert path is None
     elif expected.startswith("DATA/"):
@@ -103,7 +104,7 @@ async def test_a_database_behind_the_hint_is_moved_past_it(migrated: str, tmp_pa
 
 
 def _hint_of(app: FastAPI) -> SharedCounter | None:
-    database: Database = app.state.database
+    database: Database = runtime_of(app).database
     return database.revision_hint
 
 
@@ -114,7 +115,7 @@ async def test_a_change_not_published_is_picked_up_by_reconciling(
     # database; the background reconcile raises it, after which caches see the change.
     if _hint_of(app) is None:
         pytest.skip("this database validates caches with a query per request, not a hint")
-    database: Database = app.state.database
+    database: Database = runtime_of(app).database
     group = await api.group("Modelers", permissions={"workspace": {"models": True}})
     user = await api.user()
     assert await has(api, user, KEY) is False  # cached

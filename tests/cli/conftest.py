@@ -7,7 +7,7 @@ they check through the API runs in its own ``asyncio.run`` too.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -17,8 +17,7 @@ from typer.testing import CliRunner, Result
 
 from opengroups.app import create_app
 from opengroups.cli.main import app as cli_app
-from opengroups.config import get_settings
-from opengroups.db import Database
+from opengroups.kit.db import Database
 from tests.conftest import empty_database, make_settings
 
 T = TypeVar("T")
@@ -34,7 +33,7 @@ async def _empty(url: str) -> None:
 
 
 @pytest.fixture
-def invoke(migrated: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Invoke]:
+def invoke(migrated: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Invoke:
     """``invoke("users", "create", ...)`` on an emptied database, with the data directory in
     ``tmp_path``."""
     asyncio.run(_empty(migrated))
@@ -43,11 +42,9 @@ def invoke(migrated: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> It
     runner = CliRunner()
 
     def run(*args: str) -> Result:
-        get_settings.cache_clear()  # settings are read once per process; each command is one
         return runner.invoke(cli_app, list(args), env=env)
 
-    yield run
-    get_settings.cache_clear()
+    return run
 
 
 def through_api(

@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 from sqlalchemy import text
 
-from opengroups.db import Database
+from opengroups.kit.db import Database
 from tests.conftest import Account, Api
 
 GRANTS = "/api/v1/grants"

@@ -3,7 +3,7 @@ nothing else."""
 
 from __future__ import annotations
 
-from opengroups.db import Database
+from opengroups.kit.db import Database
 from tests.conftest import Api
 from tests.grants.conftest import grant, grant_rows, may, set_grants
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from opengroups.db import Database
+from opengroups.kit.db import Database
 from tests.conftest import Api, StartApi, refused
 from tests.grants.conftest import GRANTS, grant, grant_rows, may, principals, put_grants, set_grants
 

@@ -3,7 +3,7 @@ known, not even one an admin made private with no grants at all."""
 
 from __future__ import annotations
 
-from opengroups.db import Database
+from opengroups.kit.db import Database
 from tests.conftest import Api, StartApi, snapshot
 from tests.grants.conftest import GRANTS, grant, may, put_grants, set_grants
 

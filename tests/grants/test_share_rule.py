@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from opengroups.db import Database
+from opengroups.kit.db import Database
 from tests.conftest import Api, refused
 from tests.grants.conftest import GRANTS, grant, principals, put_grants, set_grants
 from tests.permissions.conftest import DEFAULTS

@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import text, update
 
-from opengroups.db import Database
+from opengroups.kit.db import Database
 from opengroups.models import Group
 from opengroups.users import service as users_service
 
@@ -53,6 +53,7 @@ async def insert_users(database: Database, count: int, prefix: str = "bulk") -> 
         users = [
             await users_service.create_user(
                 session,
+                None,
                 name=f"{prefix} {n:03}",
                 email=f"{prefix}{n}@example.com",
                 role="user",

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from opengroups.db import Database
+from opengroups.kit.db import Database
 from tests.conftest import Api
 from tests.groups.conftest import (
     GROUP_RESPONSE_FIELDS,

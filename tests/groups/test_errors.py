@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from opengroups.db import Database
+from opengroups.kit.db import Database
 from tests.conftest import Api, StartApi, refused
 from tests.groups.conftest import GROUPS, group_path
 

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from sqlalchemy import text
 
-from opengroups import migrate
-from opengroups.db import Database, create_engine
+from opengroups.kit import migrate
+from opengroups.kit.db import Database, create_engine
 from tests.conftest import Api
 from tests.groups.conftest import GROUPS, group_path, insert_users
 from tests.transfer.conftest import import_bundle

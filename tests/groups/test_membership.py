@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from opengroups.db import Database
+from opengroups.kit.db import Database
 from tests.conftest import Api
 from tests.groups.conftest import GROUPS, group_path, insert_users, member_rows
 

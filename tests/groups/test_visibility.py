@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from opengroups.db import Database
+from opengroups.kit.db import Database
 from tests.conftest import Account, Api, StartApi
 from tests.groups.conftest import GROUPS, clear_group_data, group_path, set_group_fields
 

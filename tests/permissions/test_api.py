@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from opengroups.db import Database
+from opengroups.kit.db import Database
 from opengroups.permissions import BUILTIN_CATALOG
 from tests.conftest import Api, StartApi, refused
 from tests.permissions.conftest import CHECK, DEFAULTS, has, my_permissions

@@ -9,7 +9,8 @@ from dataclasses import dataclass
 import httpx
 import pytest
 
-from opengroups.db import Database
+from opengroups.app import runtime_of
+from opengroups.kit.db import Database
 from tests.conftest import AppFactory, snapshot
 
 LIMIT = 1024
@@ -40,7 +41,7 @@ async def limited(app_factory: AppFactory) -> AsyncIterator[Limited]:
     app = await app_factory(max_body_bytes=LIMIT)
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
-        yield Limited(client, app.state.database)
+        yield Limited(client, runtime_of(app).database)
 
 
 def assert_too_large(response: httpx.Response) -> None:

@@ -12,8 +12,8 @@ from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
-from opengroups import migrate
-from opengroups.db import Database, create_engine
+from opengroups.kit import migrate
+from opengroups.kit.db import Database, create_engine
 from opengroups.models import Base
 
 CORE_TABLES = {

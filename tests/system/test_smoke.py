@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import httpx
@@ -75,3 +76,32 @@ def test_serve_creates_a_sqlite_file_in_the_default_data_dir(dialect: str, tmp_p
     assert signup.status_code == 200, signup.text
     assert (tmp_path / "data" / "opengroups.db").is_file()
     assert (tmp_path / "data" / ".secret_key").is_file()
+
+
+def test_two_workers_start_and_serve(migrated: str, tmp_path: Path) -> None:
+    # Each worker imports the command line first, then the app: both must be up before the
+    # supervisor's health check gives up on them (which it did while they imported everything).
+    empty(migrated)
+    env = clean_environment(
+        OPENGROUPS_DATA_DIR=str(tmp_path / "data"), OPENGROUPS_DATABASE_URL=migrated
+    )
+    log = tmp_path / "serve.log"
+
+    with (
+        running_server(env, tmp_path, log, workers=2) as base_url,
+        httpx.Client(base_url=base_url, timeout=10) as http,
+    ):
+        started = 0
+        for _ in range(300):  # up to 30 s for the second worker
+            started = log.read_text().count("Application startup complete")
+            if started >= 2:
+                break
+            time.sleep(0.1)
+        answers = [http.get("/health").json() for _ in range(20)]
+        text = log.read_text()
+
+    assert started == 2, text
+    assert answers == [{"status": True}] * 20
+    before_shutdown = text.split("Shutting down")[0]
+    assert "died" not in before_shutdown, text
+    assert "Terminated child" not in before_shutdown, text

@@ -7,7 +7,7 @@ import os
 import subprocess
 from pathlib import Path
 
-from opengroups.db import Database
+from opengroups.kit.db import Database
 from tests.conftest import empty_database
 from tests.servers import OPENGROUPS
 

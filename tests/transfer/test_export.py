@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 from sqlalchemy import update
 
-from opengroups.db import Database
+from opengroups.kit.db import Database
 from opengroups.models import Group
 from tests.conftest import Api, AppFactory
 from tests.transfer.conftest import export_bundle

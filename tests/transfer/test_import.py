@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 
 from opengroups.app import create_app
-from opengroups.db import Database
+from opengroups.kit.db import Database
 from tests.conftest import Api, empty_database, make_settings, snapshot
 from tests.transfer.conftest import OtherInstance, export_bundle, import_bundle
 

@@ -7,7 +7,7 @@ from typing import Any
 import httpx
 import pytest
 
-from opengroups.db import Database
+from opengroups.kit.db import Database
 from tests.conftest import Api, AppFactory, snapshot
 from tests.transfer.conftest import import_bundle
 

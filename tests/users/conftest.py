@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlalchemy import text
 
-from opengroups.db import Database
+from opengroups.kit.db import Database
 from opengroups.models import User, new_id
 
 USERS = "/api/v1/users"

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from opengroups.db import Database
+from opengroups.kit.db import Database
 from tests.conftest import Api, refused, table_counts
 from tests.users.conftest import USERS, insert_users, rows
 

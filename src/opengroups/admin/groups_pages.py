@@ -6,44 +6,32 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
+from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.datastructures import FormData
 
-from opengroups.admin.web import Admin, AdminContext, PostedForm, attempt, back, page, text
+from opengroups.admin import forms
+from opengroups.admin.forms import SHARE_CHOICES, text
+from opengroups.admin.web import Admin, AdminContext, PostedForm, attempt, back, page
 from opengroups.authz import service as authz_service
-from opengroups.dependencies import AuthzDep, SessionDep, SettingsDep
-from opengroups.groups import repository as groups_repository
+from opengroups.caching import Caches
+from opengroups.dependencies import RuntimeDep, SessionDep
 from opengroups.groups import service as groups_service
-from opengroups.groups.schemas import GroupForm, GroupUpdateForm
-from opengroups.groups.service import share_of
-from opengroups.memberships import repository as memberships_repository
+from opengroups.kit.pagination import page_count
 from opengroups.memberships import service as memberships_service
+from opengroups.permissions.share import read_share
 from opengroups.transfer import csv_members
 from opengroups.transfer.schemas import CsvImportReport
 from opengroups.users import service as users_service
 
-router = APIRouter(prefix="/admin", include_in_schema=False)
+# Paths are relative to the admin application's mount point, ``/admin``.
+router = APIRouter(include_in_schema=False)
 PAGE_SIZE = 50
-SHARE_CHOICES = [("true", "Anyone"), ("members", "Members only"), ("false", "No one")]
 
 
-def _tree(outline: list[tuple[str, str, str | None]]) -> list[tuple[str, str, int]]:
-    """``(id, name, depth)`` in tree order: each group followed by its children, by name."""
-    ids = {group_id for group_id, _, _ in outline}
-    children: dict[str | None, list[tuple[str, str]]] = {}
-    for group_id, name, parent in outline:
-        children.setdefault(parent if parent in ids else None, []).append((group_id, name))
-    ordered: list[tuple[str, str, int]] = []
-    stack = [(group_id, name, 0) for group_id, name in reversed(children.get(None, []))]
-    while stack:
-        group_id, name, depth = stack.pop()
-        ordered.append((group_id, name, depth))
-        stack += [(cid, cname, depth + 1) for cid, cname in reversed(children.get(group_id, []))]
-    return ordered
-
-
-def _share_value(choice: str) -> bool | str:
-    return "members" if choice == "members" else choice == "true"
+def _choices(rows: list[Row[Any]]) -> list[tuple[str, str, int]]:
+    """``(id, name, depth)`` of groups in tree order, for a parent ``<select>``."""
+    return [(row.id, row.name, row.depth) for row in rows]
 
 
 @router.get("/groups", response_class=HTMLResponse)
@@ -54,54 +42,45 @@ async def groups_page(
     query: Annotated[str, Query(max_length=255)] = "",
     page_number: Annotated[int, Query(alias="page", ge=1)] = 1,
 ) -> HTMLResponse:
-    outline = await groups_repository.outline(session)
-    rows = _tree(outline)
-    if query:
-        rows = [row for row in rows if query.casefold() in row[1].casefold()]
-    total = len(rows)
-    shown = rows[(page_number - 1) * PAGE_SIZE : page_number * PAGE_SIZE]
-    counts = await groups_repository.member_counts(session, [row[0] for row in shown])
-    children = {parent for _, _, parent in outline if parent}
+    rows, total = await groups_service.tree_page(
+        session, query=query or None, page=page_number, page_size=PAGE_SIZE
+    )
     return page(
         request,
         "groups.html",
         admin,
         rows=[
             {
-                "id": gid,
-                "name": name,
-                "depth": depth,
-                "members": counts.get(gid, 0),
-                "has_children": gid in children,
+                "id": row.id,
+                "name": row.name,
+                "depth": row.depth,
+                "members": row.member_count,
+                "has_children": bool(row.parent),
             }
-            for gid, name, depth in shown
+            for row in rows
         ],
         query=query,
         page=page_number,
-        pages=max(1, -(-total // PAGE_SIZE)),
+        pages=page_count(total, PAGE_SIZE),
         total=total,
-        parents=_tree(outline),
+        parents=_choices(await groups_service.possible_parents(session, None)),
         share_choices=SHARE_CHOICES,
     )
 
 
 @router.post("/groups/create")
 async def create_group(
-    form: PostedForm, admin: Admin, session: SessionDep, authz: AuthzDep, settings: SettingsDep
+    form: PostedForm, admin: Admin, session: SessionDep, runtime: RuntimeDep
 ) -> RedirectResponse:
     created: dict[str, Any] = {}
 
     async def work() -> None:
-        group_form = GroupForm.model_validate(
-            {
-                "name": text(form, "name"),
-                "description": text(form, "description"),
-                "parent_group_id": text(form, "parent_group_id") or None,
-                "data": {"config": {"share": _share_value(text(form, "share") or "true")}},
-            }
-        )
         response = await groups_service.create_group(
-            session, authz, actor=admin.user, form=group_form, settings=settings
+            session,
+            runtime.authz,
+            actor=admin.user,
+            form=forms.group_form(form),
+            settings=runtime.settings,
         )
         created["id"] = response.id
 
@@ -113,16 +92,10 @@ async def create_group(
 
 @router.get("/groups/{group_id}", response_class=HTMLResponse)
 async def group_page(
-    request: Request,
-    group_id: str,
-    admin: Admin,
-    session: SessionDep,
-    authz: AuthzDep,
-    settings: SettingsDep,
+    request: Request, group_id: str, admin: Admin, session: SessionDep, runtime: RuntimeDep
 ) -> HTMLResponse:
-    group = await groups_service.get_group(session, group_id=group_id)
-    stored = await groups_repository.get_group(session, group_id)
-    assert stored is not None
+    group = (await groups_service.get_group(session, group_id=group_id)).value
+    authz = runtime.authz
     defaults = await authz_service.default_values(session, authz)
     granted = authz.catalog.granted(group.permissions)
     sections: dict[str, list[dict[str, Any]]] = {}
@@ -131,40 +104,29 @@ async def group_page(
         sections.setdefault(section, []).append(
             {"key": key, "name": leaf, "on": key in granted, "default_on": defaults[key]}
         )
-    outline = await groups_repository.outline(session)
-    below = set(await groups_repository.descendant_levels(session, group_id))
     return page(
         request,
         "group.html",
         admin,
         group=group,
-        share=share_of(stored, settings),
+        share=read_share(group.data, runtime.settings.default_group_share),
         share_choices=SHARE_CHOICES,
         sections=sections,
-        parents=[row for row in _tree(outline) if row[0] not in below],
+        parents=_choices(await groups_service.possible_parents(session, group_id)),
     )
 
 
 @router.post("/groups/{group_id}/edit")
 async def edit_group(
-    group_id: str,
-    form: PostedForm,
-    session: SessionDep,
-    authz: AuthzDep,
-    settings: SettingsDep,
-    admin: Admin,
+    group_id: str, form: PostedForm, session: SessionDep, runtime: RuntimeDep, admin: Admin
 ) -> RedirectResponse:
     async def work() -> None:
-        update = GroupUpdateForm.model_validate(
-            {
-                "name": text(form, "name"),
-                "description": text(form, "description"),
-                "parent_group_id": text(form, "parent_group_id") or None,
-                "data": {"config": {"share": _share_value(text(form, "share") or "true")}},
-            }
-        )
         await groups_service.update_group(
-            session, authz, group_id=group_id, form=update, settings=settings
+            session,
+            runtime.authz,
+            group_id=group_id,
+            form=forms.group_update_form(form),
+            settings=runtime.settings,
         )
 
     error = await attempt(session, work)
@@ -173,21 +135,15 @@ async def edit_group(
 
 @router.post("/groups/{group_id}/permissions")
 async def set_group_permissions(
-    group_id: str,
-    form: PostedForm,
-    session: SessionDep,
-    authz: AuthzDep,
-    settings: SettingsDep,
-    admin: Admin,
+    group_id: str, form: PostedForm, session: SessionDep, runtime: RuntimeDep, admin: Admin
 ) -> RedirectResponse:
-    tree = authz.catalog.sparse(
-        key for key in authz.catalog.defaults if form.get(f"perm:{key}") == "on"
-    )
-
     async def work() -> None:
-        update = GroupUpdateForm.model_validate({"permissions": tree})
         await groups_service.update_group(
-            session, authz, group_id=group_id, form=update, settings=settings
+            session,
+            runtime.authz,
+            group_id=group_id,
+            form=forms.permissions_form(form, runtime.authz.catalog),
+            settings=runtime.settings,
         )
 
     error = await attempt(session, work)
@@ -199,23 +155,16 @@ async def set_group_permissions(
 async def confirm_delete(
     request: Request, group_id: str, admin: Admin, session: SessionDep
 ) -> HTMLResponse:
-    group = await groups_service.get_group(session, group_id=group_id)
-    effective = await memberships_repository.effective_member_ids(session, group_id)
-    children = await groups_repository.child_ids(session, group_id)
-    return page(
-        request,
-        "delete.html",
-        admin,
-        group=group,
-        effective=len(effective),
-        children=len(children),
-    )
+    group = (await groups_service.get_group(session, group_id=group_id)).value
+    effective, children = await groups_service.deletion_summary(session, group_id)
+    return page(request, "delete.html", admin, group=group, effective=effective, children=children)
 
 
 @router.post("/groups/{group_id}/delete")
 async def delete_group(
-    group_id: str, form: PostedForm, session: SessionDep, settings: SettingsDep, admin: Admin
+    group_id: str, form: PostedForm, session: SessionDep, runtime: RuntimeDep, admin: Admin
 ) -> RedirectResponse:
+    settings = runtime.settings
     error = await attempt(
         session,
         lambda: groups_service.delete_group(session, group_id=group_id, settings=settings),
@@ -229,6 +178,7 @@ async def _members_view(
     request: Request,
     admin: AdminContext,
     session: AsyncSession,
+    caches: Caches,
     group_id: str,
     *,
     membership: str = "effective",
@@ -238,9 +188,10 @@ async def _members_view(
     report: CsvImportReport | None = None,
 ) -> HTMLResponse:
     """The members page: a page of members, users matching ``find``, a CSV report if any."""
-    group = await groups_service.get_group(session, group_id=group_id)
+    group = (await groups_service.get_group(session, group_id=group_id)).value
     listing = await memberships_service.list_members(
         session,
+        caches,
         group_id=group_id,
         membership=membership,  # type: ignore[arg-type]
         query=query or None,
@@ -264,7 +215,7 @@ async def _members_view(
         find=find,
         candidates=candidates,
         page=page_number,
-        pages=max(1, -(-listing.total // PAGE_SIZE)),
+        pages=page_count(listing.total, PAGE_SIZE),
         report=report,
     )
 
@@ -275,6 +226,7 @@ async def members_page(
     group_id: str,
     admin: Admin,
     session: SessionDep,
+    runtime: RuntimeDep,
     membership: Annotated[str, Query(pattern="^(direct|inherited|effective)$")] = "effective",
     query: Annotated[str, Query(max_length=255)] = "",
     page_number: Annotated[int, Query(alias="page", ge=1)] = 1,
@@ -284,6 +236,7 @@ async def members_page(
         request,
         admin,
         session,
+        runtime.caches,
         group_id,
         membership=membership,
         query=query,
@@ -295,7 +248,7 @@ async def members_page(
 async def _change_membership(
     session: AsyncSession, group_id: str, form: FormData, *, add: bool
 ) -> RedirectResponse:
-    user_ids = [text(form, "user_id")]
+    user_ids = forms.member_ids(form)
     change = memberships_service.add_members if add else memberships_service.remove_members
     error = await attempt(session, lambda: change(session, group_id=group_id, user_ids=user_ids))
     done = "Member added." if add else "Member removed."
@@ -318,7 +271,12 @@ async def remove_member(
 
 @router.post("/groups/{group_id}/members/import", response_model=None)
 async def import_members(
-    request: Request, group_id: str, form: PostedForm, session: SessionDep, admin: Admin
+    request: Request,
+    group_id: str,
+    form: PostedForm,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    admin: Admin,
 ) -> HTMLResponse | RedirectResponse:
     upload = form.get("file")
     content = text(form, "csv")
@@ -334,4 +292,6 @@ async def import_members(
     error = await attempt(session, work)
     if error:
         return back(f"/admin/groups/{group_id}/members", error=error)
-    return await _members_view(request, admin, session, group_id, report=result["report"])
+    return await _members_view(
+        request, admin, session, runtime.caches, group_id, report=result["report"]
+    )

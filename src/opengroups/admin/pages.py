@@ -8,18 +8,22 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from pydantic import ValidationError
 
+from opengroups.admin import forms
 from opengroups.admin import session as cookies
-from opengroups.admin.web import Admin, PostedForm, attempt, back, page, text
+from opengroups.admin.forms import text
+from opengroups.admin.web import Admin, PostedForm, attempt, back, page
 from opengroups.audit import service as audit_service
 from opengroups.auths import service as auths_service
 from opengroups.auths.schemas import SigninForm
 from opengroups.authz import service as authz_service
-from opengroups.dependencies import AuthCacheDep, AuthzDep, SessionDep, SettingsDep
+from opengroups.dependencies import RuntimeDep, SessionDep
 from opengroups.errors import OpenGroupsError
+from opengroups.kit.pagination import page_count
 from opengroups.models import User
 from opengroups.users import service as users_service
 
-router = APIRouter(prefix="/admin", include_in_schema=False)
+# Paths are relative to the admin application's mount point, ``/admin``.
+router = APIRouter(include_in_schema=False)
 PAGE_SIZE = 50
 
 
@@ -30,7 +34,6 @@ def _safe_next(target: str) -> str:
     )
 
 
-@router.get("", include_in_schema=False)
 @router.get("/", include_in_schema=False)
 async def admin_home() -> RedirectResponse:
     return RedirectResponse("/admin/groups", status_code=303)
@@ -45,11 +48,7 @@ async def login_page(
 
 @router.post("/login", response_model=None)
 async def login(
-    request: Request,
-    session: SessionDep,
-    settings: SettingsDep,
-    authz: AuthzDep,
-    cache: AuthCacheDep,
+    request: Request, session: SessionDep, runtime: RuntimeDep
 ) -> HTMLResponse | RedirectResponse:
     """Sign in with an e-mail and password, or an API key. Only admins get a session."""
     form = await request.form()
@@ -59,12 +58,11 @@ async def login(
     try:
         if api_key:
             user = await auths_service.authenticate(
-                session, cache, credential=api_key, settings=settings
+                session, runtime.caches, credential=api_key, settings=runtime.settings
             )
         else:
             signin = SigninForm(email=email, password=password if isinstance(password, str) else "")
-            signed = await auths_service.signin(session, authz, form=signin, settings=settings)
-            user = await users_service.require_user(session, signed.id)
+            user = await auths_service.verify_credentials(session, runtime.passwords, form=signin)
     except (OpenGroupsError, ValidationError):
         user = None
     next_path = text(form, "next")
@@ -89,7 +87,7 @@ async def login(
     response = RedirectResponse(_safe_next(next_path), status_code=303)
     response.set_cookie(
         cookies.COOKIE,
-        cookies.issue_session(user.id, secret=settings.resolved_secret_key()),
+        cookies.issue_session(user.id, secret=runtime.settings.resolved_secret_key()),
         max_age=cookies.SESSION_SECONDS,
         httponly=True,
         samesite="lax",
@@ -129,27 +127,27 @@ async def users_page(
         listing=listing,
         query=query,
         page=page_number,
-        pages=max(1, -(-listing.total // PAGE_SIZE)),
+        pages=page_count(listing.total, PAGE_SIZE),
     )
 
 
 @router.get("/users/{user_id}", response_class=HTMLResponse)
 async def user_page(
-    request: Request, user_id: str, admin: Admin, session: SessionDep, authz: AuthzDep
+    request: Request, user_id: str, admin: Admin, session: SessionDep, runtime: RuntimeDep
 ) -> HTMLResponse:
     user = await users_service.require_user(session, user_id)
-    explanation = await authz_service.explain_permissions(session, authz, user=user)
+    explanation = await authz_service.explain_permissions(session, runtime.authz, user=user)
     detail = await users_service.get_user_detail(session, user_id=user_id)
-    return page(request, "user.html", admin, user=detail, explanation=explanation)
+    return page(request, "user.html", admin, user=detail.value, explanation=explanation)
 
 
 @router.get("/defaults", response_class=HTMLResponse)
 async def defaults_page(
-    request: Request, admin: Admin, session: SessionDep, authz: AuthzDep
+    request: Request, admin: Admin, session: SessionDep, runtime: RuntimeDep
 ) -> HTMLResponse:
-    values = await authz_service.default_values(session, authz)
+    values = await authz_service.default_values(session, runtime.authz)
     sections: dict[str, list[dict[str, Any]]] = {}
-    for key, catalog_default in authz.catalog.defaults.items():
+    for key, catalog_default in runtime.authz.catalog.defaults.items():
         section, _, leaf = key.rpartition(".")
         sections.setdefault(section, []).append(
             {"key": key, "name": leaf, "on": values[key], "catalog_default": catalog_default}
@@ -159,12 +157,12 @@ async def defaults_page(
 
 @router.post("/defaults")
 async def save_defaults(
-    form: PostedForm, admin: Admin, session: SessionDep, authz: AuthzDep
+    form: PostedForm, admin: Admin, session: SessionDep, runtime: RuntimeDep
 ) -> RedirectResponse:
-    values = {key: form.get(f"perm:{key}") == "on" for key in authz.catalog.defaults}
+    authz = runtime.authz
+    tree = forms.defaults_tree(form, authz.catalog)
     error = await attempt(
-        session,
-        lambda: authz_service.set_default_permissions(session, authz, authz.catalog.render(values)),
+        session, lambda: authz_service.set_default_permissions(session, authz, tree)
     )
     return back("/admin/defaults", message=None if error else "Defaults saved.", error=error)
 

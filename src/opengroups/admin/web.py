@@ -18,10 +18,10 @@ from starlette.datastructures import FormData
 
 from opengroups.admin import session as cookies
 from opengroups.audit import recorder
-from opengroups.dependencies import SessionDep, SettingsDep
+from opengroups.dependencies import RuntimeDep, SessionDep
 from opengroups.errors import OpenGroupsError
 from opengroups.models import User
-from opengroups.users import repository as users_repository
+from opengroups.users import cache as users_cache
 
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 templates.env.filters["timestamp"] = lambda seconds: datetime.fromtimestamp(seconds, UTC).strftime(
@@ -52,13 +52,12 @@ class AdminContext:
     csrf: str
 
 
-async def admin_context(
-    request: Request, session: SessionDep, settings: SettingsDep
-) -> AdminContext:
-    secret = settings.resolved_secret_key()
+async def admin_context(request: Request, session: SessionDep, runtime: RuntimeDep) -> AdminContext:
+    """The signed-in admin, read like any API caller (through the caches)."""
+    secret = runtime.settings.resolved_secret_key()
     token = request.cookies.get(cookies.COOKIE)
     user_id = cookies.session_user_id(token, secret=secret)
-    user = await users_repository.get_user(session, user_id) if user_id else None
+    user = await users_cache.cached_user(session, runtime.caches, user_id) if user_id else None
     if user is None or token is None:
         raise LoginRequired(request.url.path)
     if user.role != "admin":
@@ -70,11 +69,11 @@ async def admin_context(
 Admin = Annotated[AdminContext, Depends(admin_context)]
 
 
-async def checked_form(request: Request, admin: Admin, settings: SettingsDep) -> FormData:
+async def checked_form(request: Request, admin: Admin, runtime: RuntimeDep) -> FormData:
     """The posted form, once its CSRF token is checked (403 otherwise)."""
     form = await request.form()
     given = form.get("csrf")
-    secret = settings.resolved_secret_key()
+    secret = runtime.settings.resolved_secret_key()
     if not cookies.csrf_valid(
         given if isinstance(given, str) else None, admin.token, secret=secret
     ):
@@ -83,11 +82,6 @@ async def checked_form(request: Request, admin: Admin, settings: SettingsDep) ->
 
 
 PostedForm = Annotated[FormData, Depends(checked_form)]
-
-
-def text(form: FormData, name: str) -> str:
-    value = form.get(name)
-    return value.strip() if isinstance(value, str) else ""
 
 
 def page(
@@ -116,7 +110,8 @@ def back(
 
 
 async def attempt(session: AsyncSession, work: Callable[[], Awaitable[Any]]) -> str | None:
-    """Run ``work`` in a savepoint; on a refusal roll it back and return the reason."""
+    """Run ``work`` in a savepoint; on a refusal roll it back (and with it everything it
+    recorded) and return the reason."""
     try:
         async with session.begin_nested():
             await work()

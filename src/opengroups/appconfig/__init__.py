@@ -1,1 +1,2 @@
-"""Admin-editable configuration stored in the database (one row per key)."""
+"""Admin-editable configuration stored in the database (one row per key), over the
+environment's settings."""

@@ -1,4 +1,5 @@
-"""Runtime configuration: settings from the environment, overridden by what an admin stored."""
+"""The settings an admin can change at runtime, stored one row per key: each read falls back
+to the environment's value (``Settings``) when nothing is stored."""
 
 from __future__ import annotations
 
@@ -7,66 +8,24 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from opengroups.appconfig import repository
-from opengroups.appconfig.schemas import AdminConfig, AdminConfigForm
-from opengroups.audit import recorder
 from opengroups.config import Settings
-from opengroups.errors import GroupNotFound
-from opengroups.groups import repository as groups_repository
 
 DEFAULT_GROUP_ID = "ui.default_group_id"
 ENABLE_SIGNUP = "auth.enable_signup"
 DEFAULT_USER_ROLE = "auth.default_user_role"
 PRIMARY_ADMIN_ID = "auth.primary_admin_id"
+DEFAULT_PERMISSIONS = "user.permissions"
 
-_KEYS = [DEFAULT_GROUP_ID, ENABLE_SIGNUP, DEFAULT_USER_ROLE]
-
-
-async def get_admin_config(session: AsyncSession, *, settings: Settings) -> AdminConfig:
-    """The effective sign-up and default-group configuration."""
-    stored = await repository.get_values(session, _KEYS)
-    return AdminConfig(
-        ENABLE_SIGNUP=stored.get(ENABLE_SIGNUP, settings.enable_signup),
-        DEFAULT_USER_ROLE=stored.get(DEFAULT_USER_ROLE, settings.default_user_role),
-        DEFAULT_GROUP_ID=stored.get(DEFAULT_GROUP_ID, settings.default_group_id) or "",
-    )
+SIGNUP_KEYS = [DEFAULT_GROUP_ID, ENABLE_SIGNUP, DEFAULT_USER_ROLE]
 
 
-async def update_admin_config(
-    session: AsyncSession, *, form: AdminConfigForm, settings: Settings
-) -> AdminConfig:
-    before = await get_admin_config(session, settings=settings)
-    after = await _store_admin_config(session, form=form, settings=settings)
-    if after != before:
-        recorder.record(
-            session,
-            action="config.update",
-            resource_type="config",
-            resource_id="auth",
-            before=before.model_dump(),
-            after=after.model_dump(),
-        )
-    return after
+async def stored_values(session: AsyncSession, keys: list[str]) -> dict[str, Any]:
+    """The values stored for ``keys`` (keys with none are left out)."""
+    return await repository.get_values(session, keys)
 
 
-async def _store_admin_config(
-    session: AsyncSession, *, form: AdminConfigForm, settings: Settings
-) -> AdminConfig:
-    """Store the fields sent; a default group must exist (404 otherwise), ``""`` clears it."""
-    changes: dict[str, Any] = {
-        key: value
-        for key, value in form.model_dump(exclude_unset=True).items()
-        if value is not None or key == "DEFAULT_GROUP_ID"
-    }
-    if "ENABLE_SIGNUP" in changes:
-        await repository.set_value(session, ENABLE_SIGNUP, changes["ENABLE_SIGNUP"])
-    if "DEFAULT_USER_ROLE" in changes:
-        await repository.set_value(session, DEFAULT_USER_ROLE, changes["DEFAULT_USER_ROLE"])
-    if "DEFAULT_GROUP_ID" in changes:
-        group_id = changes["DEFAULT_GROUP_ID"] or ""
-        if group_id and await groups_repository.get_group(session, group_id) is None:
-            raise GroupNotFound(group_id)
-        await repository.set_value(session, DEFAULT_GROUP_ID, group_id)
-    return await get_admin_config(session, settings=settings)
+async def store(session: AsyncSession, key: str, value: Any) -> None:
+    await repository.set_value(session, key, value)
 
 
 async def default_group_id(session: AsyncSession, *, settings: Settings) -> str | None:
@@ -90,3 +49,13 @@ async def remember_primary_admin(session: AsyncSession, user_id: str) -> None:
 async def recorded_primary_admin_id(session: AsyncSession) -> str | None:
     found, value = await repository.get_value(session, PRIMARY_ADMIN_ID)
     return value if found and isinstance(value, str) and value else None
+
+
+async def stored_default_permissions(session: AsyncSession) -> dict[str, Any] | None:
+    """The default permission tree an admin stored, if any."""
+    found, value = await repository.get_value(session, DEFAULT_PERMISSIONS)
+    return value if found and isinstance(value, dict) else None
+
+
+async def store_default_permissions(session: AsyncSession, tree: dict[str, Any]) -> None:
+    await repository.set_value(session, DEFAULT_PERMISSIONS, tree)

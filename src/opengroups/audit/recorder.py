@@ -1,47 +1,47 @@
-"""Recording audit events inside the transaction that makes the change.
+"""Recording a change: the one point every service calls when it changes something.
 
-Services call ``record``; the events are written just before the commit, after the process
-takes a database-wide lock (PostgreSQL advisory lock; SQLite writers are serialized anyway).
-Event ids therefore grow in commit order: a reader that saw event *n* will never later see a
-new event below *n*, which is what lets the change feed use the id as its cursor.
+``record`` adds an audit event to the transaction (``kit.context``); just before the commit the
+events are written, after the process takes a database-wide lock (PostgreSQL advisory lock;
+SQLite writers are serialized anyway). Event ids therefore grow in commit order: a reader that
+saw event *n* will never later see a new event below *n*, which is what lets the change feed use
+the id as its cursor.
+
+The same events say whom the change affects, and that is what the caches are told
+(``caching.revision.bump``): the users an event names as affected and the user an event is
+about have their cached entries dropped, in every process; an event that affects all users
+drops everyone's (a created user has nothing cached yet). Nothing else invalidates a cache.
 """
 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, replace
+from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import insert, text
+from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from opengroups.db import before_commit
+from opengroups.caching import revision as revisions
+from opengroups.caching.revision import Invalidation
+from opengroups.kit.context import Actor, context_of
+from opengroups.kit.locks import Lock, hold
 from opengroups.models import AuditEvent
 
-_ACTOR = "opengroups_audit_actor"
-_EVENTS = "opengroups_audit_events"
-_PG_AUDIT_LOCK = 0x61756469  # "audi"
-FLUSH_ORDER = 10  # before the permission revision bump (order 20)
+FLUSH_ORDER = 10
 
-
-@dataclass(frozen=True)
-class Actor:
-    """Who is acting: a user id (None for the system), their address and the request id."""
-
-    user_id: str | None = None
-    address: str | None = None
-    request_id: str | None = None
+# An event about a user changes what authentication returns for them, except their creation:
+# a user who did not exist has nothing cached.
+_USER_RESOURCE = "user"
+_USER_CREATED = "user.create"
 
 
 def set_actor(session: AsyncSession, **fields: str | None) -> None:
     """Say who acts in this session (fields not given are kept)."""
-    current: Actor = session.info.get(_ACTOR, Actor())
-    session.info[_ACTOR] = replace(current, **fields)
+    context_of(session).act_as(**fields)
 
 
 def actor_of(session: AsyncSession) -> Actor:
-    actor: Actor = session.info.get(_ACTOR, Actor())
-    return actor
+    return context_of(session).actor
 
 
 def record(
@@ -52,42 +52,55 @@ def record(
     resource_id: str,
     before: Any = None,
     after: Any = None,
-    affected_user_ids: list[str] | None = None,
+    affected_user_ids: Iterable[str] | None = None,
     affects_all_users: bool = False,
     actor_id: str | None = None,
 ) -> None:
-    """Add an event to this transaction. It is written only if the transaction commits."""
-    actor = actor_of(session)
-    event = {
-        "occurred_at": int(time.time() * 1000),
-        "actor_id": actor_id or actor.user_id,
-        "actor_address": actor.address,
-        "request_id": actor.request_id,
-        "action": action,
-        "resource_type": resource_type,
-        "resource_id": resource_id,
-        "before": before,
-        "after": after,
-        "affected_user_ids": sorted(set(affected_user_ids)) if affected_user_ids else None,
-        "affects_all_users": affects_all_users,
-    }
-    session.info.setdefault(_EVENTS, []).append(event)
-    before_commit(session, _write_events, order=FLUSH_ORDER)
+    """Add an event to this transaction. It is written only if the transaction commits (and
+    dropped if a savepoint around it rolls back).
+
+    ``affected_user_ids``: users whose groups or effective permissions this change may alter
+    (their cached permissions are dropped); ``affects_all_users`` for a change to everyone's.
+    """
+    context = context_of(session)
+    affected = sorted(set(affected_user_ids)) if affected_user_ids else None
+    context.events.append(
+        {
+            "occurred_at": int(time.time() * 1000),
+            "actor_id": actor_id or context.actor.user_id,
+            "actor_address": context.actor.address,
+            "request_id": context.actor.request_id,
+            "action": action,
+            "resource_type": resource_type,
+            "resource_id": resource_id,
+            "before": before,
+            "after": after,
+            "affected_user_ids": affected,
+            "affects_all_users": affects_all_users,
+        }
+    )
+    context.before_commit(_flush, order=FLUSH_ORDER)
 
 
-def mark(session: AsyncSession) -> int:
-    """A point to come back to with ``discard_since`` (a rolled-back savepoint)."""
-    return len(session.info.get(_EVENTS, []))
+def invalidation_of(events: Iterable[dict[str, Any]]) -> Invalidation:
+    """Whose cached entries these events make stale."""
+    users: set[str] = set()
+    for event in events:
+        if event["affects_all_users"]:
+            return revisions.EVERYONE
+        users.update(event["affected_user_ids"] or ())
+        if event["resource_type"] == _USER_RESOURCE and event["action"] != _USER_CREATED:
+            users.add(event["resource_id"])
+    return Invalidation.of(users)
 
 
-def discard_since(session: AsyncSession, point: int) -> None:
-    del session.info.get(_EVENTS, [])[point:]
-
-
-async def _write_events(session: AsyncSession) -> None:
-    events = session.info.pop(_EVENTS, [])
+async def _flush(session: AsyncSession) -> None:
+    context = context_of(session)
+    events, context.events = context.events, []
     if not events:
         return
-    if session.get_bind().dialect.name == "postgresql":
-        await session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_AUDIT_LOCK})
+    await hold(session, Lock.AUDIT)
     await session.execute(insert(AuditEvent), events)
+    invalidation = invalidation_of(events)
+    if invalidation:
+        await revisions.bump(session, invalidation)

@@ -9,8 +9,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from opengroups.audit import repository
 from opengroups.audit.schemas import AuditEventResponse, AuditPage, ChangeFeedResponse
-from opengroups.db import Database
 from opengroups.errors import OpenGroupsError
+from opengroups.kit.db import Database
 from opengroups.models import AuditEvent
 
 FEED_POLL_SECONDS = 0.25

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from opengroups.appconfig import service as appconfig
-from opengroups.appconfig.schemas import AdminConfig, AdminConfigForm
-from opengroups.auths import service
+from opengroups.auths import admin_config, service
 from opengroups.auths.schemas import (
     AddUserForm,
+    AdminConfig,
+    AdminConfigForm,
     ApiKeyResponse,
     SessionUserResponse,
     SigninForm,
@@ -16,11 +16,10 @@ from opengroups.auths.schemas import (
 )
 from opengroups.dependencies import (
     AdminUser,
-    AuthzDep,
     BearerDep,
     CurrentUser,
+    RuntimeDep,
     SessionDep,
-    SettingsDep,
     VerifiedUser,
 )
 
@@ -29,47 +28,61 @@ router = APIRouter(prefix="/api/v1/auths", tags=["auths"])
 
 @router.get("/", response_model=SessionUserResponse)
 async def get_session_user(
-    session: SessionDep, authz: AuthzDep, user: CurrentUser, credentials: BearerDep
+    session: SessionDep, runtime: RuntimeDep, user: CurrentUser, credentials: BearerDep
 ) -> SessionUserResponse:
     """The caller, with its effective permissions. Pending accounts may call this (and only this)
     so that a client can tell them they are waiting for approval."""
-    permissions = await service.permissions_of(session, authz, user)
+    permissions = await service.permissions_of(session, runtime.authz, runtime.caches, user)
     token = credentials.credentials if credentials else ""
     return service.session_response(user, token=token, expires_at=None, permissions=permissions)
 
 
 @router.post("/signup", response_model=SessionUserResponse)
-async def signup(
-    form: SignupForm, session: SessionDep, authz: AuthzDep, settings: SettingsDep
-) -> SessionUserResponse:
-    return await service.signup(session, authz, form=form, settings=settings)
+async def signup(form: SignupForm, session: SessionDep, runtime: RuntimeDep) -> SessionUserResponse:
+    return await service.signup(
+        session,
+        runtime.authz,
+        runtime.caches,
+        runtime.passwords,
+        form=form,
+        settings=runtime.settings,
+    )
 
 
 @router.post("/signin", response_model=SessionUserResponse)
-async def signin(
-    form: SigninForm, session: SessionDep, authz: AuthzDep, settings: SettingsDep
-) -> SessionUserResponse:
-    return await service.signin(session, authz, form=form, settings=settings)
+async def signin(form: SigninForm, session: SessionDep, runtime: RuntimeDep) -> SessionUserResponse:
+    return await service.signin(
+        session,
+        runtime.authz,
+        runtime.caches,
+        runtime.passwords,
+        form=form,
+        settings=runtime.settings,
+    )
 
 
 @router.post("/add", response_model=SessionUserResponse)
 async def add_user(
-    form: AddUserForm,
-    session: SessionDep,
-    authz: AuthzDep,
-    settings: SettingsDep,
-    _admin: AdminUser,
+    form: AddUserForm, session: SessionDep, runtime: RuntimeDep, _admin: AdminUser
 ) -> SessionUserResponse:
-    return await service.add_user(session, authz, form=form, settings=settings)
+    return await service.add_user(
+        session,
+        runtime.authz,
+        runtime.caches,
+        runtime.passwords,
+        form=form,
+        settings=runtime.settings,
+    )
 
 
 @router.post("/api_key", response_model=ApiKeyResponse)
 async def create_api_key(
-    session: SessionDep, authz: AuthzDep, user: VerifiedUser
+    session: SessionDep, runtime: RuntimeDep, user: VerifiedUser
 ) -> ApiKeyResponse:
     """A new API key for the caller, replacing the old one. It is shown once; only its hash is
     stored. Non-admins need the ``features.api_keys`` permission, as in Open WebUI."""
-    return ApiKeyResponse(api_key=await service.create_api_key(session, authz, user_id=user.id))
+    key = await service.create_api_key(session, runtime.authz, runtime.caches, user_id=user.id)
+    return ApiKeyResponse(api_key=key)
 
 
 @router.delete("/api_key", response_model=bool)
@@ -80,13 +93,13 @@ async def delete_api_key(session: SessionDep, user: VerifiedUser) -> bool:
 
 @router.get("/admin/config", response_model=AdminConfig)
 async def get_admin_config(
-    session: SessionDep, settings: SettingsDep, _admin: AdminUser
+    session: SessionDep, runtime: RuntimeDep, _admin: AdminUser
 ) -> AdminConfig:
-    return await appconfig.get_admin_config(session, settings=settings)
+    return await admin_config.get_admin_config(session, settings=runtime.settings)
 
 
 @router.post("/admin/config", response_model=AdminConfig)
 async def update_admin_config(
-    form: AdminConfigForm, session: SessionDep, settings: SettingsDep, _admin: AdminUser
+    form: AdminConfigForm, session: SessionDep, runtime: RuntimeDep, _admin: AdminUser
 ) -> AdminConfig:
-    return await appconfig.update_admin_config(session, form=form, settings=settings)
+    return await admin_config.update_admin_config(session, form=form, settings=runtime.settings)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
+from opengroups.permissions import Role
 from opengroups.schemas_common import Email, Name, Password
-from opengroups.users.schemas import Role
 
 
 class SigninForm(BaseModel):
@@ -40,3 +40,20 @@ class SessionUserResponse(BaseModel):
 
 class ApiKeyResponse(BaseModel):
     api_key: str
+
+
+class AdminConfig(BaseModel):
+    """The subset of Open WebUI's ``/auths/admin/config`` that concerns users and groups."""
+
+    ENABLE_SIGNUP: bool
+    DEFAULT_USER_ROLE: Role
+    DEFAULT_GROUP_ID: str
+
+
+class AdminConfigForm(BaseModel):
+    # Open WebUI clients post their whole config form; keys we do not manage are ignored.
+    model_config = ConfigDict(extra="ignore")
+
+    ENABLE_SIGNUP: bool | None = None
+    DEFAULT_USER_ROLE: Role | None = None
+    DEFAULT_GROUP_ID: str | None = None

@@ -1,4 +1,4 @@
-"""Password hashing (argon2id), JWT tokens and API keys."""
+"""Sign-in tokens (JWT) and API keys. (Password hashing is ``kit.passwords``.)"""
 
 from __future__ import annotations
 
@@ -8,44 +8,9 @@ import time
 from dataclasses import dataclass
 
 import jwt
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
 
 API_KEY_PREFIX = "sk-"
 JWT_ALGORITHM = "HS256"
-
-
-class _Passwords:
-    """argon2id hashing with the configured cost (the library's recommended one by default)."""
-
-    def __init__(self, *, time_cost: int = 3, memory_kib: int = 65536) -> None:
-        self.hasher = PasswordHasher(time_cost=time_cost, memory_cost=memory_kib)
-        # Verifying against this keeps sign-in time the same whether or not the e-mail exists.
-        self.dummy_hash = self.hasher.hash(secrets.token_urlsafe(16))
-
-
-_passwords = _Passwords()
-
-
-def configure_password_hashing(*, time_cost: int, memory_kib: int) -> None:
-    """Set the argon2 cost for new hashes (existing hashes verify whatever their cost)."""
-    global _passwords
-    hasher = _passwords.hasher
-    if (hasher.time_cost, hasher.memory_cost) != (time_cost, memory_kib):
-        _passwords = _Passwords(time_cost=time_cost, memory_kib=memory_kib)
-
-
-def hash_password(password: str) -> str:
-    return _passwords.hasher.hash(password)
-
-
-def verify_password(password_hash: str | None, password: str) -> bool:
-    """True when ``password`` matches; a missing hash still costs one verification."""
-    try:
-        verified = _passwords.hasher.verify(password_hash or _passwords.dummy_hash, password)
-    except (VerificationError, InvalidHashError):
-        return False
-    return verified and password_hash is not None
 
 
 @dataclass(frozen=True)

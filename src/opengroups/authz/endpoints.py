@@ -14,7 +14,7 @@ from opengroups.authz.schemas import (
     PermissionCheckResponse,
     PermissionsExplanation,
 )
-from opengroups.dependencies import AdminUser, AuthCacheDep, AuthzDep, SessionDep, VerifiedUser
+from opengroups.dependencies import AdminUser, RuntimeDep, SessionDep, VerifiedUser
 from opengroups.users import service as users_service
 
 router = APIRouter(tags=["permissions"])
@@ -22,79 +22,83 @@ router = APIRouter(tags=["permissions"])
 
 @router.get("/api/v1/users/default/permissions")
 async def get_default_permissions(
-    session: SessionDep, authz: AuthzDep, _admin: AdminUser
+    session: SessionDep, runtime: RuntimeDep, _admin: AdminUser
 ) -> dict[str, Any]:
     """The defaults every user starts from: the stored ones, filled from the catalog."""
-    return await service.get_default_permissions(session, authz)
+    return await service.get_default_permissions(session, runtime.authz)
 
 
 @router.post("/api/v1/users/default/permissions")
 async def set_default_permissions(
     session: SessionDep,
-    authz: AuthzDep,
+    runtime: RuntimeDep,
     _admin: AdminUser,
     tree: dict[str, Any] = Body(description="A full or partial tree of catalog keys."),
 ) -> dict[str, Any]:
     """Store new defaults; keys left out take the catalog's default. 422 names a bad path."""
-    return await service.set_default_permissions(session, authz, tree)
+    return await service.set_default_permissions(session, runtime.authz, tree)
 
 
 @router.get("/api/v1/users/default/permissions/defaults")
-async def get_catalog_defaults(authz: AuthzDep, _admin: AdminUser) -> dict[str, Any]:
+async def get_catalog_defaults(runtime: RuntimeDep, _admin: AdminUser) -> dict[str, Any]:
     """The catalog's own defaults (what 'reset' restores)."""
-    return authz.catalog.default_tree()
+    return runtime.authz.catalog.default_tree()
 
 
 @router.get("/api/v1/users/permissions", response_model=dict[str, Any])
-async def my_permissions(session: SessionDep, authz: AuthzDep, user: VerifiedUser) -> Response:
+async def my_permissions(session: SessionDep, runtime: RuntimeDep, user: VerifiedUser) -> Response:
     """The caller's effective permission tree."""
-    effective = await service.effective_permissions(session, authz, user_id=user.id)
+    effective = await service.effective_permissions(
+        session, runtime.authz, runtime.caches, user_id=user.id
+    )
     # Encoded once per cache entry: the hottest read of all.
     return Response(effective.tree_json, media_type="application/json")
 
 
 @router.get("/api/v1/users/permissions/explain", response_model=PermissionsExplanation)
 async def explain_my_permissions(
-    session: SessionDep, authz: AuthzDep, user: VerifiedUser
+    session: SessionDep, runtime: RuntimeDep, user: VerifiedUser
 ) -> PermissionsExplanation:
     """The caller's effective permissions and, for each key, what grants it."""
-    return await service.explain_permissions(session, authz, user=user)
+    return await service.explain_permissions(session, runtime.authz, user=user)
 
 
 @router.get("/api/v1/users/{user_id}/permissions")
 async def user_permissions(
-    user_id: str, session: SessionDep, authz: AuthzDep, _admin: AdminUser
+    user_id: str, session: SessionDep, runtime: RuntimeDep, _admin: AdminUser
 ) -> dict[str, Any]:
     """Any user's effective permission tree."""
     user = await users_service.require_user(session, user_id)
-    return (await service.effective_permissions(session, authz, user_id=user.id)).tree
+    effective = await service.effective_permissions(
+        session, runtime.authz, runtime.caches, user_id=user.id
+    )
+    return effective.tree
 
 
 @router.get("/api/v1/users/{user_id}/permissions/explain", response_model=PermissionsExplanation)
 async def explain_user_permissions(
-    user_id: str, session: SessionDep, authz: AuthzDep, _admin: AdminUser
+    user_id: str, session: SessionDep, runtime: RuntimeDep, _admin: AdminUser
 ) -> PermissionsExplanation:
     """Any user's effective permissions with, per key, ``default`` and/or the granting groups."""
     user = await users_service.require_user(session, user_id)
-    return await service.explain_permissions(session, authz, user=user)
+    return await service.explain_permissions(session, runtime.authz, user=user)
 
 
 @router.post("/api/v1/permissions/check", response_model=PermissionCheckResponse)
 async def check_permissions(
-    form: PermissionCheckForm,
-    session: SessionDep,
-    authz: AuthzDep,
-    cache: AuthCacheDep,
-    _admin: AdminUser,
+    form: PermissionCheckForm, session: SessionDep, runtime: RuntimeDep, _admin: AdminUser
 ) -> PermissionCheckResponse:
     """Answer many ``(user_id, key)`` questions at once, in the order asked. Admins pass every
     check unless ``OPENGROUPS_ADMIN_BYPASS=false``; pending users pass none."""
     return PermissionCheckResponse(
-        results=await service.check_permissions(session, authz, cache, checks=form.checks)
+        results=await service.check_permissions(
+            session, runtime.authz, runtime.caches, checks=form.checks
+        )
     )
 
 
 @router.get("/api/v1/permissions/catalog", response_model=CatalogResponse)
-async def get_catalog(authz: AuthzDep, _user: VerifiedUser) -> CatalogResponse:
+async def get_catalog(runtime: RuntimeDep, _user: VerifiedUser) -> CatalogResponse:
     """Every permission key this instance knows, with its catalog default."""
-    return CatalogResponse(version=authz.catalog.version, permissions=authz.catalog.default_tree())
+    catalog = runtime.authz.catalog
+    return CatalogResponse(version=catalog.version, permissions=catalog.default_tree())

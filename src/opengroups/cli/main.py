@@ -1,27 +1,21 @@
-"""``opengroups``: serve the API, migrate the database, manage users."""
+"""``opengroups``: serve the API, migrate the database, manage users, export and import.
+
+This module only declares the commands: each imports what it needs when it runs, so that
+``opengroups --help`` (and every worker process of ``serve``, which imports this module first)
+starts without loading the web framework, the database layer or the application.
+"""
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Annotated, TypeVar
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
-from rich.console import Console
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from opengroups import migrate
-from opengroups.app import prepare_settings
-from opengroups.audit import recorder
-from opengroups.auths import service as auths_service
-from opengroups.config import Settings, get_settings
-from opengroups.db import open_database
-from opengroups.errors import OpenGroupsError
-from opengroups.permissions import CatalogError, load_catalog
-from opengroups.users import repository as users_repository
-from opengroups.users import service as users_service
+if TYPE_CHECKING:
+    from opengroups.cli.runner import Work
+
+T = TypeVar("T")
 
 app = typer.Typer(
     help="opengroups: user groups and what their members may do.", no_args_is_help=True
@@ -31,46 +25,12 @@ users_app = typer.Typer(help="User accounts.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(users_app, name="users")
 
-err = Console(stderr=True)
-T = TypeVar("T")
 
-# Exit codes: 0 success, 1 unexpected failure, 2 bad input (as the CLI convention for usage).
-EXIT_BAD_INPUT = 2
-# Who the CLI acts as where an id is needed and no admin exists (exports, imported creators).
-CLI_ACTOR = "opengroups-cli"
-# How the audit trail names changes made at the console.
-CLI_ACTOR_ID = "system:cli"
+def _run(work: Work[T]) -> T:
+    """Run ``work`` in one transaction on a ready database (``cli.runner``)."""
+    from opengroups.cli.runner import run
 
-
-def _settings() -> Settings:
-    return prepare_settings(get_settings())
-
-
-@asynccontextmanager
-async def _session(settings: Settings) -> AsyncIterator[AsyncSession]:
-    """One transaction on a migrated database, as a request has."""
-    database = open_database(settings)
-    try:
-        await migrate.upgrade(database.engine)
-        async with database.session(write=True) as session:
-            recorder.set_actor(session, user_id=CLI_ACTOR_ID)
-            yield session
-    finally:
-        await database.dispose()
-
-
-def _run(work: Callable[[AsyncSession, Settings], Awaitable[T]]) -> T:
-    settings = _settings()
-
-    async def main() -> T:
-        async with _session(settings) as session:
-            return await work(session, settings)
-
-    try:
-        return asyncio.run(main())
-    except OpenGroupsError as exc:
-        err.print(f"[red]error:[/red] {exc.message}")
-        raise typer.Exit(EXIT_BAD_INPUT) from exc
+    return run(work)
 
 
 @app.command()
@@ -82,25 +42,9 @@ def serve(
     workers: Annotated[int | None, typer.Option(help="Worker processes.")] = None,
 ) -> None:
     """Run the HTTP API (migrating the database first)."""
-    import uvicorn
+    from opengroups.cli.runner import serve as run_server
 
-    settings = _settings()
-    try:
-        load_catalog(settings.permission_catalog)  # refuse to start on a bad catalog, clearly
-    except CatalogError as exc:
-        err.print(f"[red]error:[/red] permission catalog: {exc}")
-        raise typer.Exit(EXIT_BAD_INPUT) from exc
-    uvicorn.run(
-        "opengroups.app:create_app",
-        factory=True,
-        host=host or settings.host,
-        port=port or settings.port,
-        workers=workers or settings.workers,
-        log_level=settings.log_level,
-        # One line per request below info would only be formatted to be dropped.
-        access_log=settings.log_level.lower() in ("debug", "trace", "info"),
-        proxy_headers=True,
-    )
+    run_server(host=host, port=port, workers=workers)
 
 
 @db_app.command("upgrade")
@@ -108,17 +52,9 @@ def db_upgrade(
     revision: Annotated[str, typer.Argument(help="Target revision.")] = "head",
 ) -> None:
     """Bring the database schema up to date."""
-    settings = _settings()
+    from opengroups.cli.runner import upgrade
 
-    async def main() -> None:
-        database = open_database(settings)
-        try:
-            await migrate.upgrade(database.engine, revision)
-        finally:
-            await database.dispose()
-
-    asyncio.run(main())
-    err.print(f"Database at revision {revision}.")
+    upgrade(revision)
 
 
 @users_app.command("create")
@@ -131,50 +67,17 @@ def users_create(
     ] = None,
 ) -> None:
     """Create a user and print its id."""
-    from pydantic import ValidationError
+    from opengroups.cli.commands import create_user
 
-    from opengroups.auths.schemas import AddUserForm
-
-    try:
-        form = AddUserForm.model_validate(
-            {"email": email, "name": name, "role": role, "password": password or "unused"}
-        )
-    except ValidationError as exc:
-        for problem in exc.errors():
-            field = ".".join(str(part) for part in problem["loc"])
-            err.print(f"[red]error:[/red] {field}: {problem['msg']}")
-        raise typer.Exit(EXIT_BAD_INPUT) from exc
-
-    async def work(session: AsyncSession, settings: Settings) -> str:
-        user = await users_service.register_user(
-            session,
-            name=form.name,
-            email=form.email,
-            role=form.role,
-            password=password,
-            settings=settings,
-        )
-        return user.id
-
-    typer.echo(_run(work))
+    typer.echo(_run(create_user(email=email, name=name, role=role, password=password)))
 
 
 @users_app.command("api-key")
 def users_api_key(email: Annotated[str, typer.Argument(help="The user's e-mail.")]) -> None:
     """Create a new API key for a user (replacing the old one) and print it."""
+    from opengroups.cli.commands import create_api_key
 
-    async def work(session: AsyncSession, _settings: Settings) -> str:
-        user = await users_repository.get_user_by_email(session, email)
-        if user is None:
-            raise OpenGroupsError(f"No user with the e-mail '{email}'.", 404)
-        return await auths_service.create_api_key(session, None, user_id=user.id)
-
-    typer.echo(_run(work))
-
-
-async def _system_actor_id(session: AsyncSession) -> str:
-    """Who the CLI acts as: the primary admin when there is one."""
-    return await users_service.primary_admin_id(session) or CLI_ACTOR
+    typer.echo(_run(create_api_key(email)))
 
 
 @app.command("export")
@@ -184,18 +87,9 @@ def export_command(
     ] = None,
 ) -> None:
     """Export every group, its members and the default permissions as a bundle (JSON)."""
-    from opengroups.authz.context import Authz
-    from opengroups.transfer import export
+    from opengroups.cli.commands import export_bundle
 
-    async def work(session: AsyncSession, settings: Settings) -> str:
-        authz = Authz(catalog=load_catalog(settings.permission_catalog))
-        actor = await _system_actor_id(session)
-        with err.status("Exporting groups and members…"):
-            bundle = await export.export_bundle(session, authz, actor_id=actor, settings=settings)
-        err.print(f"Exported {len(bundle.groups)} groups.")
-        return export.bundle_json(bundle)
-
-    text = _run(work)
+    text = _run(export_bundle())
     if file is None:
         typer.echo(text)
     else:
@@ -215,72 +109,18 @@ def import_command(
     ] = False,
 ) -> None:
     """Import a bundle in one transaction and print what it did (or would do)."""
-    import json
+    from opengroups.cli.commands import import_bundle, read_bundle, show_import
 
-    from rich.progress import Progress
-    from rich.table import Table
-
-    from opengroups.authz.context import Authz
-    from opengroups.transfer import importer
-    from opengroups.transfer.schemas import ImportReport
-
-    if policy not in ("fail", "skip", "overwrite"):
-        err.print("[red]error:[/red] --policy must be fail, skip or overwrite")
-        raise typer.Exit(EXIT_BAD_INPUT)
-    try:
-        payload = json.loads(file.read_text(encoding="utf-8"))
-    except OSError as exc:
-        err.print(f"[red]error:[/red] {file}: {exc.strerror}")
-        raise typer.Exit(EXIT_BAD_INPUT) from exc
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        err.print(f"[red]error:[/red] {file}: not valid JSON ({exc})")
-        raise typer.Exit(EXIT_BAD_INPUT) from exc
-
-    async def work(session: AsyncSession, settings: Settings) -> ImportReport:
-        authz = Authz(catalog=load_catalog(settings.permission_catalog))
-        actor = await _system_actor_id(session)
-        with Progress(console=err, transient=True) as bar:
-            task = bar.add_task("Importing groups", total=None)
-
-            def advance(done: int, total: int) -> None:
-                bar.update(task, completed=done, total=total)
-
-            return await importer.import_bundle(
-                session,
-                authz,
-                actor_id=actor,
-                payload=payload,
-                policy=policy,  # type: ignore[arg-type]
-                dry_run=dry_run,
-                create_missing_users=create_missing_users,
-                settings=settings,
-                progress=advance,
-            )
-
-    report = _run(work)
-    table = Table(title="Import plan (dry run: nothing written)" if dry_run else "Import")
-    table.add_column("what")
-    table.add_column("count", justify="right")
-    for label, value in (
-        ("groups added", report.added),
-        ("groups updated", report.updated),
-        ("groups unchanged", report.unchanged),
-        ("groups skipped", report.skipped),
-        ("members added", report.members_added),
-        ("members removed", report.members_removed),
-        ("users created", report.users_created),
-        ("unmatched members", len(report.unmatched_members)),
-    ):
-        table.add_row(label, str(value))
-    table.add_row("default permissions", report.defaults)
-    Console().print(table)
-    if report.unmatched_members:
-        unmatched = Table(title="Members that match no user")
-        for column in ("group", "id", "email"):
-            unmatched.add_column(column)
-        for member in report.unmatched_members[:200]:
-            unmatched.add_row(member.group_name, member.id or "", member.email or "")
-        Console().print(unmatched)
+    payload = read_bundle(file, policy)
+    report = _run(
+        import_bundle(
+            payload,
+            policy=policy,
+            dry_run=dry_run,
+            create_missing_users=create_missing_users,
+        )
+    )
+    show_import(report, dry_run=dry_run)
 
 
 @app.command("audit")
@@ -297,59 +137,17 @@ def audit_command(
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
 ) -> None:
     """List audit events, newest first."""
-    import json
-    from datetime import UTC, datetime
+    from opengroups.cli.commands import list_audit, show_audit, to_epoch_ms
 
-    from rich.table import Table
-
-    from opengroups.audit import service as audit_service
-    from opengroups.audit.schemas import AuditPage
-
-    def to_ms(value: str | None, option: str) -> int | None:
-        if value is None:
-            return None
-        if value.isdigit():
-            return int(value)
-        try:
-            moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-        except ValueError as exc:
-            err.print(f"[red]error:[/red] {option}: not a time: {value!r}")
-            raise typer.Exit(EXIT_BAD_INPUT) from exc
-        if moment.tzinfo is None:
-            moment = moment.replace(tzinfo=UTC)
-        return int(moment.timestamp() * 1000)
-
-    since_ms, until_ms = to_ms(since, "--since"), to_ms(until, "--until")
-
-    async def work(session: AsyncSession, _settings: Settings) -> AuditPage:
-        return await audit_service.list_events(
-            session,
-            actor_id=actor,
+    events = _run(
+        list_audit(
+            actor=actor,
             action=action,
             resource_type=resource_type,
             resource_id=resource_id,
-            since_ms=since_ms,
-            until_ms=until_ms,
+            since_ms=to_epoch_ms(since, "--since"),
+            until_ms=to_epoch_ms(until, "--until"),
             limit=limit,
         )
-
-    page = _run(work)
-    if as_json:
-        for event in page.items:
-            typer.echo(json.dumps(event.model_dump(mode="json"), sort_keys=True))
-        return
-    table = Table(title=f"Audit events ({len(page.items)}, newest first)")
-    for column in ("id", "time (UTC)", "actor", "action", "resource", "change"):
-        table.add_column(column)
-    for event in page.items:
-        when = datetime.fromtimestamp(event.occurred_at / 1000, UTC).strftime("%Y-%m-%d %H:%M:%S")
-        change = json.dumps({"before": event.before, "after": event.after}, sort_keys=True)
-        table.add_row(
-            str(event.id),
-            when,
-            event.actor_id or "system",
-            event.action,
-            f"{event.resource_type}/{event.resource_id}",
-            change if len(change) <= 120 else change[:117] + "...",
-        )
-    Console().print(table)
+    )
+    show_audit(events, as_json=as_json)

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
 
-from opengroups.dependencies import AuthzDep, SessionDep, SettingsDep, VerifiedUser
+from opengroups.dependencies import RuntimeDep, SessionDep, VerifiedUser
 from opengroups.grants import service
 from opengroups.grants.schemas import (
     AccessCheckResponse,
@@ -33,12 +33,11 @@ async def get_grants(
     resource_type: ResourceTypePath,
     resource_id: ResourceIdPath,
     session: SessionDep,
-    authz: AuthzDep,
     user: VerifiedUser,
 ) -> ResourceGrantsResponse:
     """The resource's grants, also in Open WebUI's legacy ``access_control`` form."""
     return await service.get_grants(
-        session, authz, actor=user, resource_type=resource_type, resource_id=resource_id
+        session, actor=user, resource_type=resource_type, resource_id=resource_id
     )
 
 
@@ -48,20 +47,20 @@ async def set_grants(
     resource_id: ResourceIdPath,
     form: GrantsForm,
     session: SessionDep,
-    authz: AuthzDep,
-    settings: SettingsDep,
+    runtime: RuntimeDep,
     user: VerifiedUser,
 ) -> ResourceGrantsResponse:
     """Replace the resource's grants (``[]`` removes them). Naming a group a non-admin may not
     share with is 403; an unknown user or group is 404."""
     return await service.set_grants(
         session,
-        authz,
+        runtime.authz,
+        runtime.caches,
         actor=user,
         resource_type=resource_type,
         resource_id=resource_id,
         form=form,
-        settings=settings,
+        settings=runtime.settings,
     )
 
 
@@ -70,7 +69,7 @@ async def check_access(
     resource_type: ResourceTypePath,
     resource_id: ResourceIdPath,
     session: SessionDep,
-    authz: AuthzDep,
+    runtime: RuntimeDep,
     user: VerifiedUser,
     user_id: UserIdQuery = None,
     permission: Permission = "read",
@@ -78,7 +77,7 @@ async def check_access(
     """``has_access(user, resource_type, resource_id, permission)``."""
     return await service.check_access(
         session,
-        authz,
+        runtime.authz,
         actor=user,
         user_id=user_id,
         resource_type=resource_type,
@@ -91,7 +90,7 @@ async def check_access(
 async def accessible_resources(
     resource_type: ResourceTypePath,
     session: SessionDep,
-    authz: AuthzDep,
+    runtime: RuntimeDep,
     user: VerifiedUser,
     user_id: UserIdQuery = None,
     permission: Permission = "read",
@@ -99,7 +98,7 @@ async def accessible_resources(
     """The ids of the resources of this type the user may read (or write)."""
     return await service.accessible_resources(
         session,
-        authz,
+        runtime.authz,
         actor=user,
         user_id=user_id,
         resource_type=resource_type,

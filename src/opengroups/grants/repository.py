@@ -7,11 +7,10 @@ from collections.abc import Collection, Sequence
 from sqlalchemy import and_, bindparam, delete, exists, or_, select, union
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from opengroups.memberships.repository import EFFECTIVE_GROUP_IDS, MEMBER_ID
+from opengroups.groups.hierarchy import MEMBER_GROUPS
+from opengroups.kit.planner_hints import unindexed
 from opengroups.models import AccessGrant, AccessResource, new_id, now_epoch
-from opengroups.planner_hints import unindexed
-
-EVERYONE = "*"
+from opengroups.models.grant import EVERYONE
 
 
 async def grants_of(
@@ -54,16 +53,16 @@ async def replace_grants(
     await session.flush()
 
 
-# Grants that apply to the user bound as ``effective_member_id``: to them, to every signed-in
+# Grants that apply to the user bound as ``MEMBER_GROUPS.param``: to them, to every signed-in
 # user, to anyone, or to a group they are an effective member of.
 _TO_USER = and_(
     AccessGrant.principal_type == "user",
-    AccessGrant.principal_id.in_([bindparam(MEMBER_ID), EVERYONE]),
+    AccessGrant.principal_id.in_([MEMBER_GROUPS.param, EVERYONE]),
 )
 _TO_ANYONE = AccessGrant.principal_type == "anyone"
 _TO_GROUPS = and_(
     AccessGrant.principal_type == "group",
-    AccessGrant.principal_id.in_(EFFECTIVE_GROUP_IDS),
+    AccessGrant.principal_id.in_(MEMBER_GROUPS.ids),
 )
 
 _HAS_ACCESS = select(
@@ -102,7 +101,7 @@ async def has_access(
     session: AsyncSession, *, user_id: str, resource_type: str, resource_id: str, permission: str
 ) -> bool:
     params = {
-        MEMBER_ID: user_id,
+        **MEMBER_GROUPS.bind(user_id),
         "resource_type": resource_type,
         "resource_id": resource_id,
         "permission": permission,
@@ -119,21 +118,10 @@ async def accessible_resource_ids(
     if user_id is None:
         result = await session.execute(_ACCESSIBLE_TO_ALL, params)
     else:
-        result = await session.execute(_ACCESSIBLE_TO_USER, {**params, MEMBER_ID: user_id})
-    return list(result.scalars())
-
-
-async def delete_grants_of_principals(
-    session: AsyncSession, principal_type: str, principal_ids: Collection[str]
-) -> None:
-    """Delete every grant naming one of these principals."""
-    if principal_ids:
-        await session.execute(
-            delete(AccessGrant).where(
-                AccessGrant.principal_type == principal_type,
-                AccessGrant.principal_id.in_(list(principal_ids)),
-            )
+        result = await session.execute(
+            _ACCESSIBLE_TO_USER, {**params, **MEMBER_GROUPS.bind(user_id)}
         )
+    return list(result.scalars())
 
 
 async def resources_granted_to_groups(

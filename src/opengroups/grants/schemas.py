@@ -6,11 +6,11 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
+from opengroups.models.grant import EVERYONE
+
 PrincipalType = Literal["user", "group", "anyone"]
 Permission = Literal["read", "write"]
-ResourceType = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_\-]{0,63}$")]
 MAX_GRANTS = 1_000
-EVERYONE = "*"
 
 
 class GrantForm(BaseModel):

@@ -12,12 +12,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from opengroups.audit import recorder
 from opengroups.authz import service as authz_service
-from opengroups.authz.context import Authz
+from opengroups.caching import Caches
 from opengroups.config import Settings
 from opengroups.errors import GroupNotFound, NotPermitted, UserNotFound
 from opengroups.grants import repository
 from opengroups.grants.schemas import (
-    EVERYONE,
     AccessCheckResponse,
     AccessibleResourcesResponse,
     GrantForm,
@@ -27,11 +26,12 @@ from opengroups.grants.schemas import (
     ResourceGrantsResponse,
     grants_to_access_control,
 )
+from opengroups.groups import hierarchy
 from opengroups.groups import repository as groups_repository
-from opengroups.groups.service import share_of
-from opengroups.groups.sql import SHARE_FALSE, SHARE_MEMBERS
-from opengroups.memberships import repository as memberships
 from opengroups.models import User
+from opengroups.models.grant import EVERYONE
+from opengroups.permissions import Authz
+from opengroups.permissions.share import SHARE_FALSE, SHARE_MEMBERS, read_share
 from opengroups.users import repository as users_repository
 
 ALLOW_GROUPS_KEY = "access_grants.allow_groups"
@@ -78,7 +78,7 @@ async def _may_manage(
 
 
 async def get_grants(
-    session: AsyncSession, authz: Authz, *, actor: User, resource_type: str, resource_id: str
+    session: AsyncSession, *, actor: User, resource_type: str, resource_id: str
 ) -> ResourceGrantsResponse:
     """The resource's grants. Raises ``NotPermitted`` unless the actor may manage them."""
     if not await _may_manage(
@@ -91,7 +91,13 @@ async def get_grants(
 
 
 async def _check_principals(
-    session: AsyncSession, authz: Authz, *, actor: User, grants: list[GrantForm], settings: Settings
+    session: AsyncSession,
+    authz: Authz,
+    caches: Caches,
+    *,
+    actor: User,
+    grants: list[GrantForm],
+    settings: Settings,
 ) -> None:
     user_ids = {g.principal_id for g in grants if g.principal_type == "user"} - {EVERYONE}
     known_users = {u.id for u in await users_repository.users_by_ids(session, sorted(user_ids))}
@@ -105,7 +111,9 @@ async def _check_principals(
         raise GroupNotFound(", ".join(missing_groups))
     if _is_admin(actor):
         return
-    granted = (await authz_service.effective_permissions(session, authz, user_id=actor.id)).granted
+    granted = (
+        await authz_service.effective_permissions(session, authz, caches, user_id=actor.id)
+    ).granted
     catalog = authz.catalog.defaults
     if group_ids and ALLOW_GROUPS_KEY in catalog and ALLOW_GROUPS_KEY not in granted:
         raise NotPermitted("You may not share with groups (access_grants.allow_groups is off).")
@@ -113,12 +121,12 @@ async def _check_principals(
         raise NotPermitted("You may not share with users (access_grants.allow_users is off).")
     mine: set[str] | None = None
     for group_id in group_ids:
-        share = share_of(groups[group_id], settings)
+        share = read_share(groups[group_id].data, settings.default_group_share)
         if share == SHARE_FALSE:
             raise NotPermitted(f"Group '{group_id}' does not accept shares (share is false).")
         if share == SHARE_MEMBERS:
             if mine is None:
-                mine = await memberships.effective_group_ids(session, actor.id)
+                mine = await hierarchy.member_group_ids(session, actor.id)
             if group_id not in mine:
                 raise NotPermitted(
                     f"Only members may share with group '{group_id}' (share is \"members\")."
@@ -128,6 +136,7 @@ async def _check_principals(
 async def set_grants(
     session: AsyncSession,
     authz: Authz,
+    caches: Caches,
     *,
     actor: User,
     resource_type: str,
@@ -150,7 +159,7 @@ async def set_grants(
             "Only admins, the owner and users with write access may change these grants."
         )
     grants = form.as_grants()
-    await _check_principals(session, authz, actor=actor, grants=grants, settings=settings)
+    await _check_principals(session, authz, caches, actor=actor, grants=grants, settings=settings)
     if resource is None:  # the first writer of a resource's grants owns it
         await repository.add_resource(
             session, resource_type=resource_type, resource_id=resource_id, owner_id=actor.id
@@ -201,12 +210,12 @@ async def check_access(
     permission: Permission,
 ) -> AccessCheckResponse:
     """Whether the user may use the resource with ``permission``. ``read`` and ``write`` are
-    separate grants, as in Open WebUI. Admins pass when the bypass is on; pending users never."""
+    separate grants, as in Open WebUI. Admins pass when the bypass is on; pending users never
+    (``Authz.standing``)."""
     user = await _target_user(session, actor=actor, user_id=user_id)
-    if user.role == "pending":
-        allowed = False
-    elif _is_admin(user) and authz.admin_bypass:
-        allowed = True
+    standing = authz.standing(user.role)
+    if standing != "granted":
+        allowed = standing == "everything"
     else:
         allowed = await repository.has_access(
             session,
@@ -236,12 +245,13 @@ async def accessible_resources(
     """Ids of the resources of a type the user may use (for an admin with the bypass: every id
     that has a grant of that permission)."""
     user = await _target_user(session, actor=actor, user_id=user_id)
-    if user.role == "pending":
+    standing = authz.standing(user.role)
+    if standing == "nothing":
         ids: list[str] = []
     else:
         ids = await repository.accessible_resource_ids(
             session,
-            user_id=None if _is_admin(user) and authz.admin_bypass else user.id,
+            user_id=None if standing == "everything" else user.id,
             resource_type=resource_type,
             permission=permission,
         )

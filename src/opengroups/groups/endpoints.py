@@ -6,20 +6,23 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Response
 
-from opengroups.dependencies import AdminUser, AuthzDep, SessionDep, SettingsDep, VerifiedUser
-from opengroups.etags import etag, matches_none
-from opengroups.groups import preview, service
+from opengroups.dependencies import AdminUser, RuntimeDep, SessionDep, VerifiedUser
+from opengroups.grants import preview
+from opengroups.groups import service, visibility
 from opengroups.groups.schemas import (
     GroupForm,
     GroupInfoResponse,
-    GroupMembersResponse,
     GroupResponse,
     GroupUpdateForm,
     UserIdsForm,
 )
+from opengroups.kit.etags import Tagged, matches_none
 from opengroups.memberships import service as memberships_service
-from opengroups.memberships.repository import MembershipFilter
-from opengroups.users.schemas import UserInfoResponse
+from opengroups.memberships.schemas import (
+    GroupMembersResponse,
+    MembershipFilter,
+    UserInfoResponse,
+)
 
 router = APIRouter(prefix="/api/v1/groups", tags=["groups"])
 
@@ -29,11 +32,16 @@ IfMatch = Annotated[
 IfNoneMatch = Annotated[str | None, Header(description="An ETag: 304 if still current.")]
 
 
+def _with_etag(response: Response, tagged: Tagged[GroupResponse]) -> GroupResponse:
+    response.headers["ETag"] = tagged.etag
+    return tagged.value
+
+
 @router.get("/", response_model=list[GroupResponse])
 async def list_groups(
     response: Response,
     session: SessionDep,
-    settings: SettingsDep,
+    runtime: RuntimeDep,
     user: VerifiedUser,
     share: bool | None = None,
     query: Annotated[str | None, Query(max_length=255)] = None,
@@ -46,14 +54,14 @@ async def list_groups(
     ``share=true``, groups shared with everyone plus members-only groups they are in; with
     ``share=false``, non-shared groups they are in.
     """
-    groups, total = await service.list_visible_groups(
+    groups, total = await visibility.list_visible_groups(
         session,
         viewer=user,
         share=share,
         query=query,
         limit=limit,
         offset=offset,
-        settings=settings,
+        settings=runtime.settings,
     )
     response.headers["X-Total-Count"] = str(total)
     return groups
@@ -61,9 +69,11 @@ async def list_groups(
 
 @router.post("/create", response_model=GroupResponse)
 async def create_group(
-    form: GroupForm, session: SessionDep, authz: AuthzDep, settings: SettingsDep, admin: AdminUser
+    form: GroupForm, session: SessionDep, runtime: RuntimeDep, admin: AdminUser
 ) -> GroupResponse:
-    return await service.create_group(session, authz, actor=admin, form=form, settings=settings)
+    return await service.create_group(
+        session, runtime.authz, actor=admin, form=form, settings=runtime.settings
+    )
 
 
 @router.get("/id/{group_id}", response_model=GroupResponse)
@@ -75,20 +85,20 @@ async def get_group(
     if_none_match: IfNoneMatch = None,
 ) -> GroupResponse | Response:
     """The group, with its revision as ``ETag``; ``If-None-Match`` with it answers 304."""
-    group = await service.get_group(session, group_id=group_id)
-    revision = await service.revision_of(session, group_id)
-    if matches_none(if_none_match, revision):
-        return Response(status_code=304, headers={"ETag": etag(revision)})
-    response.headers["ETag"] = etag(revision)
-    return group
+    tagged = await service.get_group(session, group_id=group_id)
+    if matches_none(if_none_match, tagged.revision):
+        return Response(status_code=304, headers={"ETag": tagged.etag})
+    return _with_etag(response, tagged)
 
 
 @router.get("/id/{group_id}/info", response_model=GroupInfoResponse)
 async def get_group_info(
-    group_id: str, session: SessionDep, settings: SettingsDep, user: VerifiedUser
+    group_id: str, session: SessionDep, runtime: RuntimeDep, user: VerifiedUser
 ) -> GroupInfoResponse:
     """Summary of a group the caller may see (an admin, a member, or a group shared with all)."""
-    return await service.get_group_info(session, viewer=user, group_id=group_id, settings=settings)
+    return await visibility.get_group_info(
+        session, viewer=user, group_id=group_id, settings=runtime.settings
+    )
 
 
 @router.post("/id/{group_id}/users", response_model=list[UserInfoResponse])
@@ -103,6 +113,7 @@ async def list_group_users(
 async def list_group_members(
     group_id: str,
     session: SessionDep,
+    runtime: RuntimeDep,
     _admin: AdminUser,
     membership: MembershipFilter = "effective",
     query: Annotated[str | None, Query(max_length=255)] = None,
@@ -113,6 +124,7 @@ async def list_group_members(
     (both). ``limit`` defaults to Open WebUI's page of 30."""
     return await memberships_service.list_members(
         session,
+        runtime.caches,
         group_id=group_id,
         membership=membership,
         query=query,
@@ -126,18 +138,21 @@ async def update_group(
     group_id: str,
     form: GroupUpdateForm,
     session: SessionDep,
-    authz: AuthzDep,
-    settings: SettingsDep,
+    runtime: RuntimeDep,
     _admin: AdminUser,
     response: Response,
     if_match: IfMatch = None,
 ) -> GroupResponse:
     """Change the fields sent. With ``If-Match``, 412 when the group changed since."""
-    group = await service.update_group(
-        session, authz, group_id=group_id, form=form, settings=settings, if_match=if_match
+    tagged = await service.update_group(
+        session,
+        runtime.authz,
+        group_id=group_id,
+        form=form,
+        settings=runtime.settings,
+        if_match=if_match,
     )
-    response.headers["ETag"] = etag(await service.revision_of(session, group_id))
-    return group
+    return _with_etag(response, tagged)
 
 
 @router.post("/id/{group_id}/users/add", response_model=GroupResponse)
@@ -150,11 +165,10 @@ async def add_users(
     if_match: IfMatch = None,
 ) -> GroupResponse:
     """Add direct members. Unknown user ids: 422 naming them, nothing added."""
-    group = await memberships_service.add_members(
+    tagged = await memberships_service.add_members(
         session, group_id=group_id, user_ids=form.user_ids, if_match=if_match
     )
-    response.headers["ETag"] = etag(await service.revision_of(session, group_id))
-    return group
+    return _with_etag(response, tagged)
 
 
 @router.post("/id/{group_id}/users/remove", response_model=GroupResponse)
@@ -166,32 +180,33 @@ async def remove_users(
     response: Response,
     if_match: IfMatch = None,
 ) -> GroupResponse:
-    group = await memberships_service.remove_members(
+    tagged = await memberships_service.remove_members(
         session, group_id=group_id, user_ids=form.user_ids, if_match=if_match
     )
-    response.headers["ETag"] = etag(await service.revision_of(session, group_id))
-    return group
+    return _with_etag(response, tagged)
 
 
 @router.delete("/id/{group_id}/delete", response_model=bool)
 async def delete_group(
     group_id: str,
     session: SessionDep,
-    settings: SettingsDep,
+    runtime: RuntimeDep,
     _admin: AdminUser,
     if_match: IfMatch = None,
 ) -> bool:
     """Delete the group; its children move to its parent."""
-    await service.delete_group(session, group_id=group_id, settings=settings, if_match=if_match)
+    await service.delete_group(
+        session, group_id=group_id, settings=runtime.settings, if_match=if_match
+    )
     return True
 
 
 @router.get("/id/{group_id}/preview")
 async def preview_group(
-    group_id: str, session: SessionDep, authz: AuthzDep, _admin: AdminUser
+    group_id: str, session: SessionDep, runtime: RuntimeDep, _admin: AdminUser
 ) -> dict[str, Any]:
     """What membership gives: the group's own permissions, those inherited from the defaults and
     its ancestors, the effective result, its default models, and the resources readable
     through it or an ancestor (``models``, ``knowledge``, ``tools`` as Open WebUI; every type
     under ``resources``)."""
-    return await preview.preview_group(session, authz, group_id=group_id)
+    return await preview.preview_group(session, runtime.authz, group_id=group_id)

@@ -5,32 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import (
-    CTE,
-    ColumnElement,
-    Row,
-    String,
-    bindparam,
-    delete,
-    func,
-    literal,
-    select,
-    text,
-    update,
-)
+from sqlalchemy import ColumnElement, Row, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm.attributes import set_committed_value
 
+from opengroups.groups import hierarchy
+from opengroups.kit.sql import chunked, escape_like
 from opengroups.models import Group, GroupMember, GroupMemberSource
-
-# Serializes hierarchy changes on PostgreSQL so that two concurrent moves cannot form a cycle.
-# (SQLite write transactions are already serialized by BEGIN IMMEDIATE.)
-_PG_HIERARCHY_LOCK = 0x67726F75  # "grou"
-
-
-def escape_like(term: str) -> str:
-    """``term`` with LIKE wildcards escaped (backslash is the escape character)."""
-    return term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 async def get_group(session: AsyncSession, group_id: str) -> Group | None:
@@ -79,7 +60,7 @@ def _where(
 
 
 # What a listing shows of each group: the fields of ``GroupResponse``. Plain columns, not ORM
-# objects: for a page of 50 that is a millisecond less.
+# objects, which cost more to build (docs/performance.md).
 _LISTED = (
     Group.id,
     Group.parent_group_id,
@@ -145,80 +126,14 @@ async def groups_by_ids(session: AsyncSession, group_ids: Iterable[str]) -> list
     return list(result.scalars())
 
 
-async def ancestor_ids(session: AsyncSession, group_id: str) -> list[str]:
-    """``group_id`` and its ancestors, nearest first. UNION makes a stray cycle terminate."""
-    chain = (
-        select(Group.id, Group.parent_group_id, literal(0).label("level"))
-        .where(Group.id == group_id)
-        .cte("chain", recursive=True)
-    )
-    parent = aliased(Group)
-    chain = chain.union(
-        select(parent.id, parent.parent_group_id, (chain.c.level + 1).label("level")).join(
-            chain, parent.id == chain.c.parent_group_id
-        )
-    )
+async def direct_member_ids(session: AsyncSession, group_id: str) -> list[str]:
+    """The group's direct members, sorted."""
     result = await session.execute(
-        select(chain.c.id, func.min(chain.c.level))
-        .group_by(chain.c.id)
-        .order_by(func.min(chain.c.level))
+        select(GroupMember.user_id)
+        .where(GroupMember.group_id == group_id)
+        .order_by(GroupMember.user_id)
     )
-    return [row[0] for row in result]
-
-
-def descendants_cte(group_id: str):  # type: ignore[no-untyped-def]
-    """A CTE of ``(id, level)``: the group (level 0) and every group below it."""
-    tree = (
-        select(Group.id, literal(0).label("level"))
-        .where(Group.id == group_id)
-        .cte("tree", recursive=True)
-    )
-    child = aliased(Group)
-    return tree.union(
-        select(child.id, (tree.c.level + 1).label("level")).join(
-            tree, child.parent_group_id == tree.c.id
-        )
-    )
-
-
-# The bound parameter naming the group whose subtree ``SUBTREE_IDS`` lists.
-SUBTREE_ROOT = "subtree_root"
-
-
-def _subtree_ids() -> CTE:
-    tree = (
-        select(Group.id)
-        .where(Group.id == bindparam(SUBTREE_ROOT, type_=String()))
-        .cte("subtree", recursive=True)
-    )
-    child = aliased(Group)
-    return tree.union(select(child.id).join(tree, child.parent_group_id == tree.c.id))
-
-
-# A CTE of ``id``: the group bound as ``subtree_root`` (when it exists) and every group below
-# it. Without a level column, UNION drops repeats, so even a cycle written outside the API ends
-# the recursion. Built once: statements using it are compiled and cached once too.
-SUBTREE_IDS = _subtree_ids()
-
-_SUBTREE_ROWS = select(
-    Group.id, Group.parent_group_id, Group.member_count, Group.members_version
-).where(Group.id.in_(select(SUBTREE_IDS.c.id)))
-
-
-async def subtree_rows(
-    session: AsyncSession, group_id: str
-) -> list[tuple[str, str | None, int, int]]:
-    """``(id, parent_group_id, member_count, members_version)`` of the group and of every group
-    below it; empty when the group does not exist."""
-    result = await session.execute(_SUBTREE_ROWS, {SUBTREE_ROOT: group_id})
-    return [(gid, parent, int(count), int(version)) for gid, parent, count, version in result]
-
-
-async def descendant_levels(session: AsyncSession, group_id: str) -> dict[str, int]:
-    """Every group in the subtree of ``group_id`` (itself included) with its distance from it."""
-    tree = descendants_cte(group_id)
-    result = await session.execute(select(tree.c.id, func.min(tree.c.level)).group_by(tree.c.id))
-    return {row[0]: row[1] for row in result}
+    return list(result.scalars())
 
 
 async def child_ids(session: AsyncSession, group_id: str) -> list[str]:
@@ -244,11 +159,26 @@ async def delete_group(session: AsyncSession, group_id: str) -> None:
     """Delete the row, its memberships and their sources.
 
     Sources first, each table by its own key range: left to the foreign-key cascade, SQLite
-    looks the sources up one membership at a time (a third slower for 50,000 members).
+    looks the sources up one membership at a time, which is slower for a large group
+    (``docs/performance.md``).
     """
     await session.execute(delete(GroupMemberSource).where(GroupMemberSource.group_id == group_id))
     await session.execute(delete(GroupMember).where(GroupMember.group_id == group_id))
     await session.execute(delete(Group).where(Group.id == group_id))
+
+
+async def touch_group(session: AsyncSession, group: Group, now: int) -> None:
+    """Note a change of the group's members: a new ``updated_at`` and revision. The loaded
+    ``group`` is brought up to date from the row itself (its member count included, which the
+    triggers keep), so nobody has to read it again."""
+    result = await session.execute(
+        update(Group)
+        .where(Group.id == group.id)
+        .values(updated_at=now, revision=Group.revision + 1)
+        .returning(Group.revision, Group.updated_at, Group.member_count)
+    )
+    for key, value in result.one()._mapping.items():
+        set_committed_value(group, key, value)
 
 
 async def touch_groups(session: AsyncSession, group_ids: Iterable[str], now: int) -> None:
@@ -258,14 +188,6 @@ async def touch_groups(session: AsyncSession, group_ids: Iterable[str], now: int
             update(Group)
             .where(Group.id.in_(ids))
             .values(updated_at=now, revision=Group.revision + 1)
-        )
-
-
-async def lock_hierarchy(session: AsyncSession) -> None:
-    """Serialize hierarchy changes for the rest of the transaction (PostgreSQL only)."""
-    if session.get_bind().dialect.name == "postgresql":
-        await session.execute(
-            text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_HIERARCHY_LOCK}
         )
 
 
@@ -281,20 +203,10 @@ async def parent_map(session: AsyncSession) -> dict[str, str | None]:
 
 
 async def groups_by_name_keys(session: AsyncSession, name_keys: Iterable[str]) -> list[Group]:
-    keys = sorted(set(name_keys))
     found: list[Group] = []
-    for start in range(0, len(keys), 5_000):
-        chunk = keys[start : start + 5_000]
+    for chunk in chunked(sorted(set(name_keys))):
         found += (await session.execute(select(Group).where(Group.name_key.in_(chunk)))).scalars()
     return found
-
-
-async def outline(session: AsyncSession) -> list[tuple[str, str, str | None]]:
-    """``(id, name, parent_group_id)`` of every group, by name: enough to draw the tree."""
-    result = await session.execute(
-        select(Group.id, Group.name, Group.parent_group_id).order_by(Group.name_key, Group.id)
-    )
-    return [(group_id, name, parent) for group_id, name, parent in result]
 
 
 async def member_counts(session: AsyncSession, group_ids: Sequence[str]) -> dict[str, int]:
@@ -305,3 +217,22 @@ async def member_counts(session: AsyncSession, group_ids: Sequence[str]) -> dict
         select(Group.id, Group.member_count).where(Group.id.in_(list(group_ids)))
     )
     return {group_id: int(count) for group_id, count in result}
+
+
+async def tree_page(
+    session: AsyncSession, *, query: str | None, offset: int, limit: int | None
+) -> tuple[list[Row[Any]], int]:
+    """A page of the whole tree in its order (``hierarchy.tree_order``): rows of ``(id, name,
+    depth, member_count, parent)``, optionally only the groups whose name contains ``query``,
+    and how many there are in all."""
+    tree, listing = hierarchy.tree_order()
+    if query:
+        pattern = f"%{escape_like(query.casefold())}%"
+        matching = tree.c.name_key.like(pattern, escape="\\")
+        listing = listing.where(matching)
+        total_query = select(func.count()).select_from(tree).where(matching)
+    else:
+        total_query = select(func.count()).select_from(tree)
+    rows = list(await session.execute(listing.offset(offset).limit(limit)))
+    total = int((await session.execute(total_query)).scalar_one())
+    return rows, total

@@ -1,5 +1,5 @@
 """The seed's group models: ``GroupModel``, ``GroupResponse``, ``GroupExportResponse``,
-``GroupForm``, ``GroupUpdateForm``, ``UserIdsForm``, plus the member listing of Open WebUI 0.12."""
+``GroupForm``, ``GroupUpdateForm``, ``UserIdsForm``."""
 
 from __future__ import annotations
 
@@ -7,15 +7,15 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from opengroups.permissions.share import parse_share
 from opengroups.schemas_common import MAX_USER_IDS, Description, Name
-from opengroups.users.schemas import UserInfoResponse
 
 
 def normalize_group_data(data: dict[str, Any] | None) -> dict[str, Any] | None:
     """Validate ``data.config`` and normalise ``share`` and ``default_models``.
 
-    ``share`` becomes ``True``, ``False`` or ``"members"`` (the strings ``"true"``/``"false"``
-    are accepted in any case); ``default_models`` becomes a list of trimmed, distinct, non-blank
+    ``share`` becomes ``True``, ``False`` or ``"members"`` (``permissions.share.parse_share``);
+    ``default_models`` becomes a list of trimmed, distinct, non-blank
     strings in their first order. Raises ``ValueError`` with the reason otherwise.
     """
     if data is None or "config" not in data or data["config"] is None:
@@ -25,7 +25,10 @@ def normalize_group_data(data: dict[str, Any] | None) -> dict[str, Any] | None:
         raise ValueError("data.config must be an object")
     config = dict(config)
     if "share" in config:
-        config["share"] = _normalize_share(config["share"])
+        try:
+            config["share"] = parse_share(config["share"])
+        except ValueError:
+            raise ValueError('data.config.share must be true, false or "members"') from None
     models = config.get("default_models")
     if models is not None:
         if not isinstance(models, list) or not all(
@@ -34,18 +37,6 @@ def normalize_group_data(data: dict[str, Any] | None) -> dict[str, Any] | None:
             raise ValueError("data.config.default_models must be a list of non-blank model ids")
         config["default_models"] = list(dict.fromkeys(model.strip() for model in models))
     return {**data, "config": config}
-
-
-def _normalize_share(value: object) -> bool | str:
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, str):
-        lowered = value.strip().lower()
-        if lowered in {"true", "false"}:
-            return lowered == "true"
-        if lowered == "members":
-            return "members"
-    raise ValueError('data.config.share must be true, false or "members"')
 
 
 class _GroupDataMixin(BaseModel):
@@ -128,15 +119,3 @@ class UserGroupResponse(GroupModel):
     """``GET /users/groups?include_inherited=true``: a group and how the user belongs to it."""
 
     membership_type: Literal["direct", "inherited"]
-
-
-class GroupMemberInfo(UserInfoResponse):
-    membership_type: Literal["direct", "inherited"]
-    via_group_ids: list[str] = []
-    sources: list[str] = []
-
-
-class GroupMembersResponse(BaseModel):
-    items: list[GroupMemberInfo]
-    total: int
-    counts: dict[str, int]

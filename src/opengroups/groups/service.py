@@ -1,43 +1,34 @@
-"""Group rules: visibility, validation, hierarchy, membership changes.
+"""Group rules: creating, changing and deleting groups, and where they sit in the tree.
 
 Every function takes the request's session first and never commits: the caller's transaction
-makes the whole operation all-or-nothing.
+makes the whole operation all-or-nothing. Import (``transfer.importer``) writes groups through
+``insert_group`` and ``apply_changes`` too, so a group changes the same way whoever changes it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, or_
+from sqlalchemy import Row
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from opengroups.appconfig import service as appconfig
 from opengroups.audit import recorder
-from opengroups.authz import service as authz_service
-from opengroups.authz.context import Authz
-from opengroups.authz.revision import bump_revision
 from opengroups.config import Settings
-from opengroups.errors import (
-    GroupNotFound,
-    HierarchyError,
-    NameTaken,
-)
-from opengroups.etags import check_if_match
-from opengroups.grants import repository as grants_repository
-from opengroups.groups import repository
-from opengroups.groups.schemas import (
-    GroupForm,
-    GroupInfoResponse,
-    GroupModel,
-    GroupResponse,
-    GroupUpdateForm,
-)
-from opengroups.groups.sql import SHARE_FALSE, SHARE_MEMBERS, SHARE_TRUE, share_literal, share_mode
-from opengroups.memberships import repository as memberships
+from opengroups.errors import GroupNotFound, HierarchyError, NameTaken
+from opengroups.groups import hierarchy, repository
+from opengroups.groups.schemas import GroupForm, GroupModel, GroupResponse, GroupUpdateForm
+from opengroups.kit.etags import Tagged, check_if_match
+from opengroups.kit.locks import Lock, hold
+from opengroups.kit.pagination import offset_of
 from opengroups.models import Group, User, new_id, now_epoch
+from opengroups.permissions import Authz
 
 _GROUP_FIELDS = list(GroupModel.model_fields)
+# Fields whose change alters what the group's effective members may do.
+_REACH = ("permissions", "parent_group_id")
 
 
 def to_response(group: Group | Row[Any], member_count: int, *, redact: bool) -> GroupResponse:
@@ -50,27 +41,10 @@ def to_response(group: Group | Row[Any], member_count: int, *, redact: bool) -> 
     return GroupResponse.model_validate(values)
 
 
-def _is_admin(user: User) -> bool:
-    return user.role == "admin"
-
-
-def share_of(group: Group, settings: Settings) -> str:
-    """The group's share mode, ``'true' | 'false' | 'members'``, read as ``groups/sql.py`` does."""
-    config = (group.data or {}).get("config") if isinstance(group.data, dict) else None
-    if not isinstance(config, dict) or config.get("share") is None:
-        return share_literal(settings.default_group_share)
-    value = config["share"]
-    if isinstance(value, bool):
-        return SHARE_TRUE if value else SHARE_FALSE
-    if isinstance(value, int | float):
-        return SHARE_FALSE if value == 0 else SHARE_TRUE
-    if isinstance(value, str):
-        lowered = value.lower()
-        if lowered in {"true", "1"}:
-            return SHARE_TRUE
-        if lowered == SHARE_MEMBERS:
-            return SHARE_MEMBERS
-    return SHARE_FALSE
+def tagged(group: Group) -> Tagged[GroupResponse]:
+    """The admin view of a group loaded in this transaction (fresh: locked or just read),
+    with its revision."""
+    return Tagged(to_response(group, group.member_count, redact=False), group.revision)
 
 
 def snapshot(group: Group) -> dict[str, Any]:
@@ -86,7 +60,8 @@ def snapshot(group: Group) -> dict[str, Any]:
 
 
 async def lock_group(session: AsyncSession, group_id: str, *, if_match: str | None) -> Group:
-    """The group, locked for the rest of the transaction, checked against ``if_match``.
+    """The group, locked for the rest of the transaction and read fresh, checked against
+    ``if_match``.
 
     Raises ``GroupNotFound`` and ``PreconditionFailed``. Two concurrent writers with the same
     ``If-Match``: the second waits for the lock, then sees the new revision and gets 412.
@@ -98,14 +73,6 @@ async def lock_group(session: AsyncSession, group_id: str, *, if_match: str | No
     return group
 
 
-async def revision_of(session: AsyncSession, group_id: str) -> int:
-    """The group's current revision (its ETag). Raises ``GroupNotFound``."""
-    revision = await repository.get_revision(session, group_id)
-    if revision is None:
-        raise GroupNotFound(group_id)
-    return revision
-
-
 async def require_group(session: AsyncSession, group_id: str) -> Group:
     group = await repository.get_group(session, group_id)
     if group is None:
@@ -113,99 +80,13 @@ async def require_group(session: AsyncSession, group_id: str) -> Group:
     return group
 
 
-async def response_for(session: AsyncSession, group_id: str, *, redact: bool) -> GroupResponse:
+async def get_group(session: AsyncSession, *, group_id: str) -> Tagged[GroupResponse]:
+    """The full group (admin view) with its revision, in one read. Raises ``GroupNotFound``."""
     found = await repository.get_group_with_count(session, group_id)
     if found is None:
         raise GroupNotFound(group_id)
-    return to_response(found[0], found[1], redact=redact)
-
-
-# --- reading -------------------------------------------------------------------------------
-
-
-# The viewer's groups, bound as ``effective_member_id`` when the query runs.
-_VIEWERS_GROUP = Group.id.in_(memberships.EFFECTIVE_GROUP_IDS)
-
-
-def _visibility(
-    session: AsyncSession, share: bool | None, settings: Settings
-) -> list[ColumnElement[bool]]:
-    """The WHERE conditions of ``GET /groups/`` for a non-admin (SPEC §1/§2), with the viewer
-    left to bind as ``effective_member_id``.
-
-    - no ``share``: groups the viewer is an effective member of;
-    - ``share=true``: groups shared with everyone, plus members-only groups the viewer is in;
-    - ``share=false``: non-shared groups the viewer is in.
-    """
-    mode = share_mode(session.get_bind().dialect.name, settings.default_group_share)
-    member = _VIEWERS_GROUP
-    if share is None:
-        return [member]
-    if share:
-        return [or_(mode == SHARE_TRUE, (mode == SHARE_MEMBERS) & member)]
-    return [mode == SHARE_FALSE, member]
-
-
-async def list_visible_groups(
-    session: AsyncSession,
-    *,
-    viewer: User,
-    share: bool | None,
-    query: str | None,
-    limit: int | None,
-    offset: int,
-    settings: Settings,
-) -> tuple[list[GroupResponse], int]:
-    """The groups ``viewer`` may list, newest change first, and how many there are in all.
-
-    Admins see every group whatever ``share`` says.
-    """
-    admin = _is_admin(viewer)
-    conditions = [] if admin else _visibility(session, share, settings)
-    params = {memberships.MEMBER_ID: viewer.id}
-    rows, total = await repository.list_groups(
-        session, conditions=conditions, query=query, limit=limit, offset=offset, params=params
-    )
-    return [to_response(row, row.member_count, redact=not admin) for row in rows], total
-
-
-async def get_group(session: AsyncSession, *, group_id: str) -> GroupResponse:
-    """The full group (admin view). Raises ``GroupNotFound``."""
-    return await response_for(session, group_id, redact=False)
-
-
-async def can_see_group(
-    session: AsyncSession, *, viewer: User, group: Group, settings: Settings
-) -> bool:
-    """Admins see every group; others see groups shared with everyone and groups they are in."""
-    if _is_admin(viewer):
-        return True
-    mode = share_mode(session.get_bind().dialect.name, settings.default_group_share)
-    count = await repository.count_groups(
-        session,
-        conditions=[Group.id == group.id, or_(mode == SHARE_TRUE, _VIEWERS_GROUP)],
-        query=None,
-        params={memberships.MEMBER_ID: viewer.id},
-    )
-    return count > 0
-
-
-async def get_group_info(
-    session: AsyncSession, *, viewer: User, group_id: str, settings: Settings
-) -> GroupInfoResponse:
-    """Name, parent and member count of a group the viewer may see; otherwise ``GroupNotFound``.
-
-    A group the viewer may not see is reported as missing, so its existence does not leak.
-    """
-    found = await repository.get_group_with_count(session, group_id)
-    if found is None or not await can_see_group(
-        session, viewer=viewer, group=found[0], settings=settings
-    ):
-        raise GroupNotFound(group_id)
     group, count = found
-    return GroupInfoResponse.model_validate(
-        {**GroupResponse.model_validate(group).model_dump(), "member_count": count}
-    )
+    return Tagged(to_response(group, count, redact=False), group.revision)
 
 
 # --- writing -------------------------------------------------------------------------------
@@ -219,15 +100,15 @@ async def _check_parent(
         return
     if not parent_id.strip():
         raise HierarchyError("parent_group_id must be a group id or null.")
-    await repository.lock_hierarchy(session)
+    await hold(session, Lock.HIERARCHY)
     if await repository.get_group(session, parent_id) is None:
         raise GroupNotFound(parent_id, what="Parent group")
-    chain = await repository.ancestor_ids(session, parent_id)
+    chain = await hierarchy.ancestor_ids(session, parent_id)
     if group_id is not None and group_id in chain:
         raise HierarchyError("A group cannot be its own parent or a descendant of itself.")
     height = 1
     if group_id is not None:
-        height += max((await repository.descendant_levels(session, group_id)).values(), default=0)
+        height += max((await hierarchy.descendant_levels(session, group_id)).values(), default=0)
     if len(chain) + height > max_depth:
         raise HierarchyError(
             f"The hierarchy would be {len(chain) + height} levels deep; "
@@ -259,36 +140,28 @@ def _with_default_share(data: dict[str, Any] | None, settings: Settings) -> dict
     return {**data, "config": config}
 
 
-async def create_group(
-    session: AsyncSession, authz: Authz, *, actor: User, form: GroupForm, settings: Settings
-) -> GroupResponse:
-    """Create a group owned by ``actor``. Raises ``InvalidInput`` (permissions outside the
-    catalog), ``NameTaken``, ``GroupNotFound`` (parent), ``HierarchyError``."""
-    permissions = (
-        None
-        if form.permissions is None
-        else authz_service.validate_permissions(authz, form.permissions)
-    )
-    key = await _check_name_free(session, form.name, except_id=None)
-    await _check_parent(
-        session, group_id=None, parent_id=form.parent_group_id, max_depth=settings.max_group_depth
-    )
-    now = now_epoch()
+def insert_group(
+    session: AsyncSession,
+    *,
+    group_id: str,
+    owner_id: str,
+    fields: Mapping[str, Any],
+    created_at: int,
+    now: int,
+) -> Group:
+    """Add a new group (``fields``: name, description, data, meta, permissions, parent) to the
+    session and record it; the caller flushes. Checks none of its values."""
+    name = fields["name"]
     group = Group(
-        id=new_id(),
-        parent_group_id=form.parent_group_id,
-        user_id=actor.id,
-        name=form.name,
-        name_key=key,
-        description=form.description,
-        data=_with_default_share(form.data, settings),
-        meta=None,
-        permissions=permissions,
-        created_at=now,
+        id=group_id,
+        user_id=owner_id,
+        name_key=name.casefold(),
+        created_at=created_at,
         updated_at=now,
+        revision=1,
+        **fields,
     )
     session.add(group)
-    await _flush_or_name_taken(session, form.name)
     recorder.record(
         session,
         action="group.create",
@@ -296,7 +169,69 @@ async def create_group(
         resource_id=group.id,
         after=snapshot(group),
     )
+    return group
+
+
+async def create_group(
+    session: AsyncSession, authz: Authz, *, actor: User, form: GroupForm, settings: Settings
+) -> GroupResponse:
+    """Create a group owned by ``actor``. Raises ``InvalidInput`` (permissions outside the
+    catalog), ``NameTaken``, ``GroupNotFound`` (parent), ``HierarchyError``."""
+    permissions = None if form.permissions is None else authz.validated(form.permissions)
+    await _check_name_free(session, form.name, except_id=None)
+    await _check_parent(
+        session, group_id=None, parent_id=form.parent_group_id, max_depth=settings.max_group_depth
+    )
+    now = now_epoch()
+    group = insert_group(
+        session,
+        group_id=new_id(),
+        owner_id=actor.id,
+        fields={
+            "name": form.name,
+            "description": form.description,
+            "data": _with_default_share(form.data, settings),
+            "meta": None,
+            "permissions": permissions,
+            "parent_group_id": form.parent_group_id,
+        },
+        created_at=now,
+        now=now,
+    )
+    await _flush_or_name_taken(session, form.name)
     return to_response(group, 0, redact=False)
+
+
+async def apply_changes(
+    session: AsyncSession, group: Group, changes: Mapping[str, Any], *, now: int
+) -> bool:
+    """Set these fields of a locked group (values already checked); when anything changed,
+    give it a new revision and record the change, naming its effective members as affected
+    when its permissions or its place in the tree changed. Returns whether it changed."""
+    before = snapshot(group)
+    for key, value in changes.items():
+        setattr(group, key, value)
+        if key == "name":
+            group.name_key = value.casefold()
+    after = snapshot(group)
+    if after == before:
+        return False
+    group.updated_at = now
+    group.revision += 1
+    await _flush_or_name_taken(session, group.name)
+    reach_changed = any(before[key] != after[key] for key in _REACH)
+    recorder.record(
+        session,
+        action="group.update",
+        resource_type="group",
+        resource_id=group.id,
+        before={k: v for k, v in before.items() if after[k] != v},
+        after={k: v for k, v in after.items() if before[k] != v},
+        affected_user_ids=(
+            await hierarchy.effective_member_ids(session, group.id) if reach_changed else None
+        ),
+    )
+    return True
 
 
 def _merge_data(old: dict[str, Any] | None, new: dict[str, Any] | None) -> dict[str, Any] | None:
@@ -317,26 +252,22 @@ async def update_group(
     form: GroupUpdateForm,
     settings: Settings,
     if_match: str | None = None,
-) -> GroupResponse:
+) -> Tagged[GroupResponse]:
     """Apply the fields that were sent. Raises ``GroupNotFound``, ``PreconditionFailed`` (the
     group changed since ``if_match``), ``InvalidInput``, ``NameTaken``, ``HierarchyError``."""
     sent = form.model_fields_set
-    permissions = (
-        None
-        if form.permissions is None
-        else authz_service.validate_permissions(authz, form.permissions)
-    )
+    permissions = None if form.permissions is None else authz.validated(form.permissions)
     group = await lock_group(session, group_id, if_match=if_match)
-    before = snapshot(group)
+    changes: dict[str, Any] = {}
     if "name" in sent and form.name is not None:
-        group.name_key = await _check_name_free(session, form.name, except_id=group.id)
-        group.name = form.name
+        await _check_name_free(session, form.name, except_id=group.id)
+        changes["name"] = form.name
     if "description" in sent and form.description is not None:
-        group.description = form.description
+        changes["description"] = form.description
     if "permissions" in sent:
-        group.permissions = permissions
+        changes["permissions"] = permissions
     if "data" in sent:
-        group.data = _merge_data(group.data, form.data)
+        changes["data"] = _merge_data(group.data, form.data)
     if "parent_group_id" in sent and form.parent_group_id != group.parent_group_id:
         await _check_parent(
             session,
@@ -344,49 +275,26 @@ async def update_group(
             parent_id=form.parent_group_id,
             max_depth=settings.max_group_depth,
         )
-        group.parent_group_id = form.parent_group_id
-    after = snapshot(group)
-    if after != before:
-        group.updated_at = now_epoch()
-        group.revision += 1
-        await _flush_or_name_taken(session, group.name)
-        reach_changed = (
-            before["permissions"] != after["permissions"]
-            or before["parent_group_id"] != after["parent_group_id"]
-        )
-        if reach_changed:
-            await bump_revision(session)
-        recorder.record(
-            session,
-            action="group.update",
-            resource_type="group",
-            resource_id=group.id,
-            before={k: v for k, v in before.items() if after[k] != v},
-            after={k: v for k, v in after.items() if before[k] != v},
-            affected_user_ids=(
-                await memberships.effective_member_ids(session, group.id) if reach_changed else None
-            ),
-        )
-    return await response_for(session, group_id, redact=False)
+        changes["parent_group_id"] = form.parent_group_id
+    await apply_changes(session, group, changes, now=now_epoch())
+    return tagged(group)
 
 
 async def delete_group(
     session: AsyncSession, *, group_id: str, settings: Settings, if_match: str | None = None
 ) -> None:
     """Delete the group: its children move to its parent, its memberships and the grants naming
-    it go with it, and it stops being the default group. Raises ``GroupNotFound``,
-    ``PreconditionFailed``."""
+    it go with it (the grants by a trigger, whoever deletes it), and it stops being the default
+    group. Raises ``GroupNotFound``, ``PreconditionFailed``."""
     group = await lock_group(session, group_id, if_match=if_match)
-    await repository.lock_hierarchy(session)
-    affected = await memberships.effective_member_ids(session, group.id)
-    members = await memberships.direct_member_ids(session, group.id)
+    await hold(session, Lock.HIERARCHY)
+    affected = await hierarchy.effective_member_ids(session, group.id)
+    members = await repository.direct_member_ids(session, group.id)
     children = await repository.reparent_children(
         session, group_id=group.id, new_parent_id=group.parent_group_id, now=now_epoch()
     )
-    await grants_repository.delete_grants_of_principals(session, "group", [group.id])
     await repository.delete_group(session, group.id)
     await appconfig.forget_default_group(session, group.id, settings=settings)
-    await bump_revision(session)
     recorder.record(
         session,
         action="group.delete",
@@ -395,3 +303,34 @@ async def delete_group(
         before={**snapshot(group), "member_ids": members, "child_ids": children},
         affected_user_ids=affected,
     )
+
+
+# --- the tree, for the admin page ----------------------------------------------------------
+
+
+async def tree_page(
+    session: AsyncSession, *, query: str | None, page: int, page_size: int
+) -> tuple[list[Row[Any]], int]:
+    """A page of every group in tree order (each followed by its children, siblings by name),
+    optionally only those whose name contains ``query``, as rows of ``(id, name, depth,
+    member_count, parent)``; and how many there are in all."""
+    return await repository.tree_page(
+        session, query=query, offset=offset_of(page, page_size), limit=page_size
+    )
+
+
+async def possible_parents(session: AsyncSession, group_id: str | None) -> list[Row[Any]]:
+    """Every group in tree order that could be the parent of ``group_id`` (none: of a new
+    group): not the group itself nor a group below it."""
+    rows, _total = await repository.tree_page(session, query=None, offset=0, limit=None)
+    if group_id is None:
+        return rows
+    below = set(await hierarchy.descendant_levels(session, group_id))
+    return [row for row in rows if row.id not in below]
+
+
+async def deletion_summary(session: AsyncSession, group_id: str) -> tuple[int, int]:
+    """``(effective members, children)`` of a group, what deleting it touches."""
+    effective = await hierarchy.effective_member_ids(session, group_id)
+    children = await repository.child_ids(session, group_id)
+    return len(effective), len(children)

@@ -11,20 +11,27 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from opengroups.appconfig import service as appconfig
 from opengroups.audit import recorder
+from opengroups.caching import Caches
 from opengroups.config import Settings
 from opengroups.errors import GroupNotFound, UnknownUsers
 from opengroups.groups import repository as groups_repository
 from opengroups.groups import service as groups_service
-from opengroups.groups.schemas import GroupMemberInfo, GroupMembersResponse, GroupResponse
-from opengroups.memberships import listing
-from opengroups.memberships import repository as memberships
-from opengroups.memberships.count_cache import INHERITED_COUNTS
-from opengroups.memberships.repository import MembershipFilter
-from opengroups.models import MembershipSource, User, now_epoch
-from opengroups.users import repository as users_repository
-from opengroups.users.schemas import UserInfoResponse
+from opengroups.groups.schemas import GroupResponse
+from opengroups.kit.etags import Tagged
+from opengroups.kit.pagination import offset_of
+from opengroups.memberships import repository
+from opengroups.memberships.members_page import reader
+from opengroups.memberships.members_page.costs import CostModel
+from opengroups.memberships.schemas import (
+    GroupMemberInfo,
+    GroupMembersResponse,
+    MembershipFilter,
+    UserInfoResponse,
+)
+from opengroups.models import Group, MembershipSource, User, now_epoch
 
 MEMBERS_PAGE_SIZE = 30
+COSTS = CostModel()
 # The fields of ``UserInfoResponse`` a ``user`` row has (the others keep their defaults), read
 # as plain columns straight into each member of a page: one validation per member.
 _USER_INFO_FIELDS = tuple(name for name in UserInfoResponse.model_fields if hasattr(User, name))
@@ -32,72 +39,45 @@ _USER_INFO_FIELDS = tuple(name for name in UserInfoResponse.model_fields if hasa
 
 async def list_direct_members(session: AsyncSession, *, group_id: str) -> list[UserInfoResponse]:
     await groups_service.require_group(session, group_id)
-    users = await memberships.direct_members(session, group_id)
+    users = await repository.direct_members(session, group_id)
     return [UserInfoResponse.model_validate(user) for user in users]
-
-
-async def _inherited_count(session: AsyncSession, tree: listing.Subtree) -> int:
-    """Members through a group below only, from the cache when the subtree has not changed
-    since it was counted (``count_cache``)."""
-    if not tree.has_below:
-        return 0
-    key = (str(session.get_bind().engine.url), tree.group_id)
-    cached = INHERITED_COUNTS.get(key, tree.signature)
-    if cached is not None:
-        return cached
-    count = await listing.below_only_members(session, tree)
-    # Under READ COMMITTED (PostgreSQL) the count may see a newer state than the signature did;
-    # keep it only when the subtree still reads the same afterwards.
-    again = await listing.subtree(session, tree.group_id)
-    if again is not None and again.signature == tree.signature:
-        INHERITED_COUNTS.put(key, tree.signature, count)
-    return count
-
-
-async def member_counts(
-    session: AsyncSession, tree: listing.Subtree, *, query: str | None
-) -> dict[str, int]:
-    """``{"direct", "effective", "inherited"}`` member counts, of those matching ``query``."""
-    if query:
-        users = await listing.user_count(session)
-        direct, effective = await listing.matching_counts(session, tree, query=query, users=users)
-    else:
-        direct = tree.direct_count
-        effective = direct + await _inherited_count(session, tree)
-    return {"direct": direct, "effective": effective, "inherited": effective - direct}
 
 
 async def list_members(
     session: AsyncSession,
+    caches: Caches,
     *,
     group_id: str,
     membership: MembershipFilter,
     query: str | None,
     page: int,
     page_size: int = MEMBERS_PAGE_SIZE,
+    costs: CostModel = COSTS,
 ) -> GroupMembersResponse:
     """A page of the group's direct, inherited or effective members, ordered by name, with the
     total of that kind and the counts of every kind (all of them matching ``query``). Raises
-    ``GroupNotFound``."""
-    tree = await listing.subtree(session, group_id)
+    ``GroupNotFound``. ``costs`` choose how it is read (``members_page``), never what."""
+    tree = await reader.subtree(session, group_id)
     if tree is None:
         raise GroupNotFound(group_id)
-    await listing.use_custom_plans(session)
-    counts = await member_counts(session, tree, query=query)
+    await reader.use_custom_plans(session)
+    counts = await reader.counts(session, caches, costs, tree, query=query)
     total = counts[membership]
-    users = await listing.member_page(
+    users = await reader.page(
         session,
+        caches,
+        costs,
         tree,
         membership=membership,
         query=query,
         total=total,
         limit=page_size,
-        offset=(page - 1) * page_size,
+        offset=offset_of(page, page_size),
         fields=_USER_INFO_FIELDS,
     )
     # Who is a direct member is known from the kind of page, except for effective members.
     mixed = membership == "effective" and tree.has_below
-    details = await memberships.page_details(
+    details = await reader.details(
         session,
         group_id=group_id,
         user_ids=[user.id for user in users],
@@ -123,7 +103,7 @@ async def list_members(
 
 async def _validated_user_ids(session: AsyncSession, user_ids: Sequence[str] | None) -> list[str]:
     wanted = list(dict.fromkeys(user_ids or []))
-    known = await users_repository.existing_user_ids(session, wanted)
+    known = await repository.known_user_ids(session, wanted)
     unknown = [uid for uid in wanted if uid not in known]
     if unknown:
         raise UnknownUsers(unknown)
@@ -138,7 +118,8 @@ def record_membership_change(
     removed: Sequence[str] = (),
     source: str | None = None,
 ) -> None:
-    """Audit (and feed) exactly who joined or left the group's direct members."""
+    """Audit (and feed, and invalidate the caches of) exactly who joined or left the group's
+    direct members."""
     if added:
         recorder.record(
             session,
@@ -146,7 +127,7 @@ def record_membership_change(
             resource_type="group",
             resource_id=group_id,
             after={"user_ids": sorted(added), "source": source},
-            affected_user_ids=list(added),
+            affected_user_ids=added,
         )
     if removed:
         recorder.record(
@@ -156,23 +137,23 @@ def record_membership_change(
             resource_id=group_id,
             before={"user_ids": sorted(removed)},
             after={"source": source},
-            affected_user_ids=list(removed),
+            affected_user_ids=removed,
         )
 
 
 async def add_to_group(
-    session: AsyncSession, *, group_id: str, user_ids: Sequence[str], source: str
+    session: AsyncSession, *, group: Group, user_ids: Sequence[str], source: str
 ) -> list[str]:
-    """Give these (existing) users the ``source`` membership of a group whose row the caller
-    has locked; record who became a member. Returns them."""
+    """Give these (existing) users the ``source`` membership of a group the caller has locked;
+    record who became a member. Returns them."""
     if not user_ids:
         return []
-    before = await memberships.existing_member_ids(session, group_id, user_ids)
-    await memberships.add_memberships(session, group_id=group_id, user_ids=user_ids, source=source)
+    before = await repository.existing_member_ids(session, group.id, user_ids)
+    await repository.add_memberships(session, group_id=group.id, user_ids=user_ids, source=source)
     added = [uid for uid in user_ids if uid not in before]
     if added:
-        await groups_repository.touch_groups(session, [group_id], now_epoch())
-        record_membership_change(session, group_id=group_id, added=added, source=source)
+        await groups_repository.touch_group(session, group, now_epoch())
+        record_membership_change(session, group_id=group.id, added=added, source=source)
     return added
 
 
@@ -183,13 +164,13 @@ async def add_members(
     user_ids: Sequence[str] | None,
     source: MembershipSource = MembershipSource.MANUAL,
     if_match: str | None = None,
-) -> GroupResponse:
+) -> Tagged[GroupResponse]:
     """Add users as direct members held by ``source``. Raises ``GroupNotFound``,
     ``PreconditionFailed`` and ``UnknownUsers`` (naming every unknown id) before writing."""
-    await groups_service.lock_group(session, group_id, if_match=if_match)
+    group = await groups_service.lock_group(session, group_id, if_match=if_match)
     wanted = await _validated_user_ids(session, user_ids)
-    await add_to_group(session, group_id=group_id, user_ids=wanted, source=source.value)
-    return await groups_service.response_for(session, group_id, redact=False)
+    await add_to_group(session, group=group, user_ids=wanted, source=source.value)
+    return groups_service.tagged(group)
 
 
 async def remove_members(
@@ -198,23 +179,25 @@ async def remove_members(
     group_id: str,
     user_ids: Sequence[str] | None,
     if_match: str | None = None,
-) -> GroupResponse:
+) -> Tagged[GroupResponse]:
     """Remove users from the group whatever source holds them. Raises ``GroupNotFound``,
     ``PreconditionFailed`` and ``UnknownUsers``."""
-    await groups_service.lock_group(session, group_id, if_match=if_match)
+    group = await groups_service.lock_group(session, group_id, if_match=if_match)
     wanted = await _validated_user_ids(session, user_ids)
-    removed = await memberships.delete_memberships(session, group_id=group_id, user_ids=wanted)
+    removed = await repository.delete_memberships(session, group_id=group.id, user_ids=wanted)
     if removed:
-        await groups_repository.touch_groups(session, [group_id], now_epoch())
-        record_membership_change(session, group_id=group_id, removed=removed)
-    return await groups_service.response_for(session, group_id, redact=False)
+        await groups_repository.touch_group(session, group, now_epoch())
+        record_membership_change(session, group_id=group.id, removed=removed)
+    return groups_service.tagged(group)
 
 
 async def add_default_membership(session: AsyncSession, *, user: User, settings: Settings) -> None:
     """Put a new user in the configured default group, if there is one and it still exists."""
     group_id = await appconfig.default_group_id(session, settings=settings)
-    if group_id is None or await groups_repository.get_group_for_update(session, group_id) is None:
+    if group_id is None:
         return
-    await add_to_group(
-        session, group_id=group_id, user_ids=[user.id], source=MembershipSource.DEFAULT.value
-    )
+    group = await groups_repository.get_group_for_update(session, group_id)
+    if group is not None:
+        await add_to_group(
+            session, group=group, user_ids=[user.id], source=MembershipSource.DEFAULT.value
+        )

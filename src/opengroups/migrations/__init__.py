@@ -1,1 +1,1 @@
-"""Alembic migrations, shipped inside the package and run by ``opengroups.migrate``."""
+"""Alembic migrations, shipped inside the package and run by ``opengroups.kit.migrate``."""

@@ -1,4 +1,4 @@
-"""Alembic environment: runs on a connection handed in by ``opengroups.migrate``."""
+"""Alembic environment: runs on a connection handed in by ``opengroups.kit.migrate``."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """SQLAlchemy 2 typed ORM models. Importing this package registers every table on the metadata."""
 
 from opengroups.models.audit import AuditEvent
-from opengroups.models.authz_state import AuthzState
+from opengroups.models.authz_state import AuthzChange, AuthzState
 from opengroups.models.base import Base, new_id, now_epoch
 from opengroups.models.config_entry import ConfigEntry
 from opengroups.models.grant import AccessGrant, AccessResource
@@ -27,6 +27,7 @@ __all__ = [
     "AccessGrant",
     "AccessResource",
     "AuditEvent",
+    "AuthzChange",
     "AuthzState",
     "Base",
     "ConfigEntry",

@@ -5,6 +5,9 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from opengroups.models.base import Base, new_id, now_epoch
 
+# The principal id of a grant to every signed-in user (``user``) or to anyone (``anyone``).
+EVERYONE = "*"
+
 
 class AccessGrant(Base):
     """Who may read or write one resource of another application (Open WebUI's access_grant).

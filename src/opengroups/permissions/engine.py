@@ -7,8 +7,9 @@ off a default ``true``, and keys a group does not mention come from the defaults
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from opengroups.permissions.catalog import Catalog
@@ -54,3 +55,18 @@ def explain(
     return {
         key: Explanation(value=bool(found), sources=tuple(found)) for key, found in sources.items()
     }
+
+
+@dataclass(frozen=True)
+class EffectivePermissions:
+    """A user's granted keys and the full tree they render to, encoded once as JSON (every
+    response for this user sends the same bytes)."""
+
+    granted: frozenset[str]
+    tree: dict[str, Any]
+    tree_json: bytes = field(default=b"", compare=False, repr=False)
+
+    @classmethod
+    def of(cls, catalog: Catalog, granted: frozenset[str]) -> EffectivePermissions:
+        tree = catalog.render(dict.fromkeys(granted, True))
+        return cls(granted, tree, json.dumps(tree, separators=(",", ":")).encode())

@@ -37,7 +37,8 @@ async def import_members_csv(session: AsyncSession, *, group_id: str, text: str)
     """Add the users named by e-mail (matched case-insensitively) as direct members, in one
     transaction, and say what happened to each row (rows are numbered from 2, after the
     header). Raises ``GroupNotFound``; ``InvalidInput`` for a file without the header."""
-    if await groups_repository.get_group_for_update(session, group_id) is None:
+    group = await groups_repository.get_group_for_update(session, group_id)
+    if group is None:
         raise GroupNotFound(group_id)
     rows = _rows(text)
     emails = [row[1].strip().lower() for row in rows if len(row) == 2 and "@" in row[1]]
@@ -78,7 +79,7 @@ async def import_members_csv(session: AsyncSession, *, group_id: str, text: str)
             )
         )
     await memberships_service.add_to_group(
-        session, group_id=group_id, user_ids=to_add, source=MembershipSource.MANUAL.value
+        session, group=group, user_ids=to_add, source=MembershipSource.MANUAL.value
     )
     return CsvImportReport(
         group_id=group_id,

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Query, Request, Response
 
-from opengroups.dependencies import AdminUser, AuthzDep, SessionDep, SettingsDep
+from opengroups.dependencies import AdminUser, RuntimeDep, SessionDep
 from opengroups.errors import InvalidInput
 from opengroups.groups.schemas import GroupExportResponse
 from opengroups.transfer import csv_members, export, importer
@@ -18,31 +18,30 @@ router = APIRouter(tags=["transfer"])
 
 @router.get("/api/v1/groups/id/{group_id}/export", response_model=GroupExportResponse)
 async def export_group(
-    group_id: str, session: SessionDep, settings: SettingsDep, admin: AdminUser
+    group_id: str, session: SessionDep, runtime: RuntimeDep, admin: AdminUser
 ) -> Response:
     """The group with its direct member ids and provenance in ``meta``."""
     document = await export.export_group_json(
-        session, actor=admin, group_id=group_id, settings=settings
+        session, actor=admin, group_id=group_id, settings=runtime.settings
     )
     return Response(document, media_type="application/json")
 
 
 @router.get("/api/v1/transfer/export")
-async def export_bundle(
-    session: SessionDep, authz: AuthzDep, settings: SettingsDep, admin: AdminUser
-) -> Response:
+async def export_bundle(session: SessionDep, runtime: RuntimeDep, admin: AdminUser) -> Response:
     """Every group, its hierarchy, permissions, data, meta and direct members (id and e-mail),
     with the default permissions. Stable: the same state exports to the same bytes, apart from
     the timestamps."""
-    bundle = await export.export_bundle(session, authz, actor_id=admin.id, settings=settings)
+    bundle = await export.export_bundle(
+        session, runtime.authz, actor_id=admin.id, settings=runtime.settings
+    )
     return Response(export.bundle_json(bundle), media_type="application/json")
 
 
 @router.post("/api/v1/transfer/import", response_model=ImportReport)
 async def import_bundle(
     session: SessionDep,
-    authz: AuthzDep,
-    settings: SettingsDep,
+    runtime: RuntimeDep,
     admin: AdminUser,
     payload: Annotated[Any, Body(description="A bundle, or Open WebUI group export(s).")],
     policy: ImportPolicy = "fail",
@@ -54,13 +53,13 @@ async def import_bundle(
     """Import a bundle in one transaction. ``dry_run`` reports the plan and writes nothing."""
     return await importer.import_bundle(
         session,
-        authz,
+        runtime.authz,
         actor_id=admin.id,
         payload=payload,
         policy=policy,
         dry_run=dry_run,
         create_missing_users=create_missing_users,
-        settings=settings,
+        settings=runtime.settings,
     )
 
 

@@ -9,13 +9,14 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from opengroups.authz import service as authz_service
-from opengroups.authz.context import Authz
 from opengroups.config import Settings
+from opengroups.groups import hierarchy
 from opengroups.groups import repository as groups_repository
 from opengroups.groups import service as groups_service
 from opengroups.groups.schemas import GroupExportResponse
 from opengroups.memberships import repository as memberships
 from opengroups.models import Group, User, now_epoch
+from opengroups.permissions import Authz
 from opengroups.transfer.schemas import (
     BUNDLE_VERSION,
     EXPORT_FORMAT_VERSION,
@@ -52,7 +53,7 @@ async def export_group_json(
     The ids arrive from the database as one JSON array and are placed in the document as they
     are: a group of 50,000 is then one string, not 50,000 values validated and encoded again.
     """
-    response = await groups_service.get_group(session, group_id=group_id)
+    response = (await groups_service.get_group(session, group_id=group_id)).value
     meta = provenance(response.meta, actor_id=actor.id, settings=settings, now=now_epoch())
     head = GroupExportResponse.model_validate({**response.model_dump(), "meta": meta})
     user_ids = await memberships.direct_member_ids_json(session, group_id)
@@ -61,30 +62,14 @@ async def export_group_json(
     return f'{rest[:-1]},"user_ids":{user_ids}}}'
 
 
-def parents_first(groups: list[Group]) -> list[Group]:
-    """Groups ordered so that every parent comes before its children; siblings by name."""
-    children: dict[str | None, list[Group]] = defaultdict(list)
-    ids = {group.id for group in groups}
-    for group in groups:
-        parent = group.parent_group_id if group.parent_group_id in ids else None
-        children[parent].append(group)
-    ordered: list[Group] = []
-    frontier = sorted(children[None], key=lambda g: (g.name_key, g.id))
-    while frontier:
-        ordered += frontier
-        frontier = sorted(
-            (child for group in frontier for child in children[group.id]),
-            key=lambda g: (g.name_key, g.id),
-        )
-    return ordered
-
-
 async def export_bundle(
     session: AsyncSession, authz: Authz, *, actor_id: str, settings: Settings
 ) -> Bundle:
     """Every group (parents first), its direct members by id and e-mail, and the defaults."""
     now = now_epoch()
-    groups = parents_first(await groups_repository.all_groups(session))
+    groups: list[Group] = hierarchy.parents_first(
+        await groups_repository.all_groups(session), key=lambda g: (g.name_key, g.id)
+    )
     members: dict[str, list[BundleMember]] = defaultdict(list)
     for group_id, user_id, email, name in await memberships.all_members_with_users(session):
         members[group_id].append(BundleMember(id=user_id, email=email, name=name))

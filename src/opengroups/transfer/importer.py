@@ -13,8 +13,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from opengroups.audit import recorder
 from opengroups.authz import service as authz_service
-from opengroups.authz.context import Authz
-from opengroups.authz.revision import bump_revision
 from opengroups.config import Settings
 from opengroups.errors import Conflict
 from opengroups.groups import repository as groups_repository
@@ -22,6 +20,7 @@ from opengroups.groups import service as groups_service
 from opengroups.memberships import repository as memberships
 from opengroups.memberships import service as memberships_service
 from opengroups.models import Group, MembershipSource, User, new_id, now_epoch
+from opengroups.permissions import Authz
 from opengroups.transfer.plan import (
     Plan,
     order_and_check_hierarchy,
@@ -30,12 +29,14 @@ from opengroups.transfer.plan import (
 )
 from opengroups.transfer.schemas import (
     BundleGroup,
+    BundleMember,
     GroupOutcome,
     ImportPolicy,
     ImportReport,
     UnmatchedMember,
 )
 from opengroups.users import repository as users_repository
+from opengroups.users import service as users_service
 
 Progress = Callable[[int, int], None]
 _SOURCE = MembershipSource.IMPORT.value
@@ -49,44 +50,40 @@ async def _match_users(
     report: ImportReport,
 ) -> dict[str, set[str]]:
     """Each bundle group's members as user ids: matched by id, then by e-mail. Members matching
-    nobody are reported (and, if asked, created as ``pending`` users with no password)."""
+    nobody are reported (and, if asked, created as ``pending`` users with no password, keeping
+    the bundle's id when it is free)."""
     ids = {m.id for g in groups for m in g.members if m.id}
     emails = {m.email.lower() for g in groups for m in g.members if m.email}
     by_id = {u.id: u for u in await users_repository.users_by_ids(session, sorted(ids))}
     by_email = {u.email: u for u in await users_repository.users_by_emails(session, sorted(emails))}
-    created: dict[str, User] = {}
+
+    def matched(member: BundleMember) -> User | None:
+        email = member.email.lower() if member.email else None
+        found: User | None = by_id.get(member.id) if member.id else None
+        return found or (by_email.get(email) if email else None)
+
+    if create_missing:
+        wanted: dict[str, tuple[str, str, str]] = {}
+        taken = set(by_id)
+        for member in (m for g in groups for m in g.members):
+            if member.email and matched(member) is None:
+                email = member.email.lower()
+                if email not in wanted:
+                    user_id = member.id if member.id and member.id not in taken else new_id()
+                    taken.add(user_id)
+                    name = (member.name or email.split("@")[0])[:255]
+                    wanted[email] = (user_id, name, email)
+        for created in users_service.add_pending_users(session, list(wanted.values())):
+            by_email[created.email] = created
+        report.users_created += len(wanted)
+        if wanted:
+            await session.flush()
+
     resolved: dict[str, set[str]] = {}
-    now = now_epoch()
     for group in groups:
         members: set[str] = set()
         for member in group.members:
-            email = member.email.lower() if member.email else None
-            user = (by_id.get(member.id) if member.id else None) or (
-                by_email.get(email) or created.get(email) if email else None
-            )
-            if user is None and create_missing and email:
-                user_id = member.id if member.id and member.id not in by_id else new_id()
-                user = User(
-                    id=user_id,
-                    name=(member.name or email.split("@")[0])[:255],
-                    email=email,
-                    role="pending",
-                    password_hash=None,
-                    profile_image_url="/user.png",
-                    last_active_at=now,
-                    created_at=now,
-                    updated_at=now,
-                )
-                session.add(user)
-                recorder.record(
-                    session,
-                    action="user.create",
-                    resource_type="user",
-                    resource_id=user.id,
-                    after={"name": user.name, "email": user.email, "role": user.role},
-                )
-                created[email] = user
-                report.users_created += 1
+            user = matched(member)
             if user is None:
                 report.unmatched_members.append(
                     UnmatchedMember(
@@ -96,15 +93,12 @@ async def _match_users(
                 continue
             members.add(user.id)
         resolved[group.id] = members
-    if created:
-        await session.flush()
     return resolved
 
 
 def _fields(group: BundleGroup, plan: Plan, parent: str | None) -> dict[str, Any]:
     return {
         "name": group.name.strip(),
-        "name_key": group.name.strip().casefold(),
         "description": group.description,
         "data": plan.data[group.id],
         "meta": group.meta,
@@ -174,8 +168,8 @@ async def import_bundle(
         parents[target_id[group.id]] = target_id.get(parent, parent) if parent else None
     ordered = order_and_check_hierarchy(writes, target_id, parents, settings.max_group_depth)
 
+    # Events recorded inside the savepoint go with it when it rolls back (``kit.context``).
     savepoint = await session.begin_nested()
-    events = recorder.mark(session)
     try:
         await _apply(
             session,
@@ -197,11 +191,9 @@ async def import_bundle(
         ]
     except BaseException:
         await savepoint.rollback()
-        recorder.discard_since(session, events)
         raise
     if dry_run:
         await savepoint.rollback()
-        recorder.discard_since(session, events)
     else:
         await savepoint.commit()
         if report.changed:
@@ -262,21 +254,13 @@ async def _apply(
         if group.id in matches:
             continue
         parent = group.parent_group_id
-        created = Group(
-            id=group.id,
-            user_id=group.user_id if group.user_id in known_users else actor_id,
-            created_at=group.created_at or now,
-            updated_at=now,
-            revision=1,
-            **_fields(group, plan, target_id.get(parent, parent) if parent else None),
-        )
-        session.add(created)
-        recorder.record(
+        groups_service.insert_group(
             session,
-            action="group.create",
-            resource_type="group",
-            resource_id=created.id,
-            after=groups_service.snapshot(created),
+            group_id=group.id,
+            owner_id=group.user_id if group.user_id in known_users else actor_id,
+            fields=_fields(group, plan, target_id.get(parent, parent) if parent else None),
+            created_at=group.created_at or now,
+            now=now,
         )
     await session.flush()
 
@@ -285,32 +269,11 @@ async def _apply(
         parent = group.parent_group_id
         action = "added"
         if group.id in matches:
-            existing = matches[group.id]
             wanted = _fields(group, plan, target_id.get(parent, parent) if parent else None)
-            changed = {k: v for k, v in wanted.items() if getattr(existing, k) != v}
-            action = "unchanged"
-            if changed:
-                before_fields = groups_service.snapshot(existing)
-                for key, value in changed.items():
-                    setattr(existing, key, value)
-                existing.updated_at = now
-                existing.revision += 1
-                action = "updated"
-                after_fields = groups_service.snapshot(existing)
-                reach = {"permissions", "parent_group_id"} & set(changed)
-                recorder.record(
-                    session,
-                    action="group.update",
-                    resource_type="group",
-                    resource_id=existing.id,
-                    before={k: v for k, v in before_fields.items() if after_fields[k] != v},
-                    after={k: v for k, v in after_fields.items() if before_fields[k] != v},
-                    affected_user_ids=(
-                        await memberships.effective_member_ids(session, existing.id)
-                        if reach
-                        else None
-                    ),
-                )
+            changed = await groups_service.apply_changes(
+                session, matches[group.id], wanted, now=now
+            )
+            action = "updated" if changed else "unchanged"
         desired = members[group.id]
         held = current_import.get(gid, set())
         before = current_members.get(gid, set())
@@ -327,8 +290,7 @@ async def _apply(
         if (to_add or removed) and action == "unchanged":
             action = "updated"
         if (to_add or removed) and group.id in matches:
-            matches[group.id].updated_at = now
-            matches[group.id].revision += 1
+            await groups_repository.touch_group(session, matches[group.id], now)
         report.members_added += added
         report.members_removed += len(removed)
         if action == "added":
@@ -349,8 +311,6 @@ async def _apply(
         if progress is not None:
             progress(done, len(ordered))
     await session.flush()
-    if report.added or report.updated or report.members_added or report.members_removed:
-        await bump_revision(session)
 
     if plan.defaults is not None:
         current = await authz_service.get_default_permissions(session, authz)

@@ -8,10 +8,10 @@ from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
 
-from opengroups.authz import service as authz_service
-from opengroups.authz.context import Authz
 from opengroups.errors import InvalidInput
+from opengroups.groups.hierarchy import CycleError, depths
 from opengroups.groups.schemas import normalize_group_data
+from opengroups.permissions import Authz
 from opengroups.transfer.schemas import (
     BUNDLE_FORMAT,
     BUNDLE_VERSION,
@@ -84,18 +84,14 @@ def validate(bundle: Bundle, authz: Authz) -> Plan:
             raise InvalidBundle(f"{label}: {exc}") from exc
         if group.permissions is not None:
             try:
-                plan.permissions[group.id] = authz_service.validate_permissions(
-                    authz, group.permissions
-                )
+                plan.permissions[group.id] = authz.validated(group.permissions)
             except InvalidInput as exc:
                 raise InvalidBundle(f"{label}: {exc.message}") from exc
         else:
             plan.permissions[group.id] = None
     if bundle.default_permissions is not None:
         try:
-            plan.defaults = authz_service.validate_permissions(
-                authz, bundle.default_permissions, field="default_permissions"
-            )
+            plan.defaults = authz.validated(bundle.default_permissions, field="default_permissions")
         except InvalidInput as exc:
             raise InvalidBundle(exc.message) from exc
     return plan
@@ -118,21 +114,13 @@ def order_and_check_hierarchy(
             raise InvalidBundle(
                 f"group '{group.name}' ({group.id}): unknown parent group '{parent}'."
             )
-    depth: dict[str, int] = {}
-
-    def depth_of(group_id: str, trail: tuple[str, ...]) -> int:
-        if group_id in depth:
-            return depth[group_id]
-        if group_id in trail:
-            names = [by_target[g].name if g in by_target else g for g in (*trail, group_id)]
-            raise InvalidBundle(f"The bundle makes a cycle: {' -> '.join(names)}.")
-        parent = parents.get(group_id)
-        value = 1 if parent is None else depth_of(parent, (*trail, group_id)) + 1
-        depth[group_id] = value
-        return value
-
+    try:
+        depth = depths((target_id[g.id] for g in groups), parents)
+    except CycleError as exc:
+        names = [by_target[g].name if g in by_target else str(g) for g in exc.trail]
+        raise InvalidBundle(f"The bundle makes a cycle: {' -> '.join(names)}.") from exc
     for group in groups:
-        level = depth_of(target_id[group.id], ())
+        level = depth[target_id[group.id]]
         if level > max_depth:
             raise InvalidBundle(
                 f"group '{group.name}' ({group.id}) would be {level} levels deep; "

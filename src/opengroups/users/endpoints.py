@@ -6,10 +6,10 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Header, Query, Response
 
-from opengroups.dependencies import AdminUser, SessionDep, VerifiedUser
+from opengroups.dependencies import AdminUser, RuntimeDep, SessionDep, VerifiedUser
 from opengroups.errors import InvalidInput
-from opengroups.etags import etag, matches_none
 from opengroups.groups.schemas import GroupModel, UserGroupResponse
+from opengroups.kit.etags import matches_none
 from opengroups.users import service
 from opengroups.users.repository import ORDERABLE_COLUMNS
 from opengroups.users.schemas import (
@@ -78,12 +78,11 @@ async def get_user(
     if_none_match: IfNoneMatch = None,
 ) -> UserDetailResponse | Response:
     """The user and their direct groups, with the user's revision as ``ETag``."""
-    detail = await service.get_user_detail(session, user_id=user_id)
-    revision = (await service.require_user(session, user_id)).revision
-    if matches_none(if_none_match, revision):
-        return Response(status_code=304, headers={"ETag": etag(revision)})
-    response.headers["ETag"] = etag(revision)
-    return detail
+    tagged = await service.get_user_detail(session, user_id=user_id)
+    if matches_none(if_none_match, tagged.revision):
+        return Response(status_code=304, headers={"ETag": tagged.etag})
+    response.headers["ETag"] = tagged.etag
+    return tagged.value
 
 
 @router.post("/{user_id}/update", response_model=UserModel)
@@ -91,16 +90,17 @@ async def update_user(
     user_id: str,
     form: UserUpdateForm,
     session: SessionDep,
+    runtime: RuntimeDep,
     admin: AdminUser,
     response: Response,
     if_match: IfMatch = None,
 ) -> UserModel:
     """Change the fields sent. With ``If-Match``, 412 when the user changed since."""
-    user = await service.update_user(
-        session, actor=admin, user_id=user_id, form=form, if_match=if_match
+    tagged = await service.update_user(
+        session, runtime.passwords, actor=admin, user_id=user_id, form=form, if_match=if_match
     )
-    response.headers["ETag"] = etag((await service.require_user(session, user_id)).revision)
-    return user
+    response.headers["ETag"] = tagged.etag
+    return tagged.value
 
 
 @router.delete("/{user_id}", response_model=bool)

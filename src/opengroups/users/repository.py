@@ -4,15 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import ColumnElement, delete, exists, func, or_, select, text
+from sqlalchemy import ColumnElement, delete, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
-from opengroups.authz.revision import bump_revision
-from opengroups.groups.repository import escape_like
+from opengroups.kit.locks import Lock, hold
+from opengroups.kit.sql import chunked, escape_like
 from opengroups.models import GroupMember, User
-
-_SIGNUP_LOCK = 0x75736572  # "user"
 
 ORDERABLE_COLUMNS: dict[str, InstrumentedAttribute[str] | InstrumentedAttribute[int]] = {
     "name": User.name,
@@ -56,8 +54,7 @@ async def has_any_user(session: AsyncSession) -> bool:
 async def lock_registration(session: AsyncSession) -> None:
     """Serialize sign-ups for the rest of the transaction (PostgreSQL; SQLite writers already
     are), so that two simultaneous first sign-ups cannot both become admin."""
-    if session.get_bind().dialect.name == "postgresql":
-        await session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _SIGNUP_LOCK})
+    await hold(session, Lock.REGISTRATION)
 
 
 async def primary_admin_id(session: AsyncSession) -> str | None:
@@ -71,13 +68,6 @@ async def primary_admin_id(session: AsyncSession) -> str | None:
 async def add_user(session: AsyncSession, user: User) -> None:
     session.add(user)
     await session.flush()
-
-
-async def existing_user_ids(session: AsyncSession, user_ids: Sequence[str]) -> set[str]:
-    if not user_ids:
-        return set()
-    result = await session.execute(select(User.id).where(User.id.in_(list(user_ids))))
-    return set(result.scalars())
 
 
 async def list_users(
@@ -115,25 +105,19 @@ async def list_users(
 
 
 async def delete_user(session: AsyncSession, user_id: str) -> None:
-    """Delete the row; cached copies of the user are dropped when the transaction commits."""
     await session.execute(delete(User).where(User.id == user_id))
-    await bump_revision(session)
 
 
 async def users_by_ids(session: AsyncSession, user_ids: Sequence[str]) -> list[User]:
-    wanted = sorted(set(user_ids))
     found: list[User] = []
-    for start in range(0, len(wanted), 5_000):
-        chunk = wanted[start : start + 5_000]
+    for chunk in chunked(sorted(set(user_ids))):
         found += (await session.execute(select(User).where(User.id.in_(chunk)))).scalars()
     return found
 
 
 async def users_by_emails(session: AsyncSession, emails: Sequence[str]) -> list[User]:
     """Users whose (lower-cased) e-mail is among ``emails``."""
-    wanted = sorted({email.lower() for email in emails})
     found: list[User] = []
-    for start in range(0, len(wanted), 5_000):
-        chunk = wanted[start : start + 5_000]
+    for chunk in chunked(sorted({email.lower() for email in emails})):
         found += (await session.execute(select(User).where(User.email.in_(chunk)))).scalars()
     return found

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Literal
-
 from pydantic import BaseModel, ConfigDict
 
+from opengroups.permissions import Role
 from opengroups.schemas_common import Email, Name, Password
-
-Role = Literal["admin", "user", "pending"]
 
 
 class UserModel(BaseModel):
@@ -31,21 +28,6 @@ class UserGroupIdsModel(UserModel):
 class UserGroupIdsListResponse(BaseModel):
     users: list[UserGroupIdsModel]
     total: int
-
-
-class UserInfoResponse(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
-    id: str
-    name: str
-    email: str
-    role: Role
-    profile_image_url: str | None = None
-    bio: str | None = None
-    last_active_at: int | None = None
-    timezone: str | None = None
-    groups: list[dict[str, str]] | None = []
-    is_active: bool = False
 
 
 class GroupRef(BaseModel):

@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from opengroups.appconfig import service as appconfig
 from opengroups.audit import recorder
-from opengroups.auths.security import hash_password
-from opengroups.authz.revision import bump_revision
 from opengroups.config import Settings
 from opengroups.errors import EmailTaken, NotPermitted, UserNotFound
-from opengroups.etags import check_if_match
-from opengroups.grants import repository as grants_repository
+from opengroups.groups import hierarchy
 from opengroups.groups import repository as groups_repository
 from opengroups.groups.schemas import GroupModel, UserGroupResponse
+from opengroups.kit.etags import Tagged, check_if_match
+from opengroups.kit.pagination import offset_of
+from opengroups.kit.passwords import Passwords
 from opengroups.memberships import repository as memberships
 from opengroups.memberships import service as memberships_service
 from opengroups.models import Group, User, new_id, now_epoch
@@ -50,8 +51,43 @@ async def primary_admin_id(session: AsyncSession) -> str | None:
     return await repository.primary_admin_id(session)
 
 
+def _new_user(
+    *,
+    user_id: str | None,
+    name: str,
+    email: str,
+    role: str,
+    password_hash: str | None,
+    profile_image_url: str | None,
+) -> User:
+    now = now_epoch()
+    return User(
+        id=user_id or new_id(),
+        name=name,
+        email=email.lower(),
+        role=role,
+        password_hash=password_hash,
+        profile_image_url=profile_image_url or "/user.png",
+        last_active_at=now,
+        created_at=now,
+        updated_at=now,
+    )
+
+
+def _record_created(session: AsyncSession, user: User) -> None:
+    recorder.record(
+        session,
+        action="user.create",
+        resource_type="user",
+        resource_id=user.id,
+        after=snapshot(user),
+        actor_id=recorder.actor_of(session).user_id or user.id,  # a sign-up acts for itself
+    )
+
+
 async def create_user(
     session: AsyncSession,
+    passwords: Passwords | None,
     *,
     name: str,
     email: str,
@@ -59,27 +95,47 @@ async def create_user(
     password: str | None,
     profile_image_url: str | None = None,
 ) -> User:
-    """Insert a user. Raises ``EmailTaken`` (e-mails are unique, case-insensitively)."""
+    """Insert a user (with ``password`` hashed by ``passwords``; none: an account without a
+    password) and record it. Raises ``EmailTaken`` (e-mails are unique, case-insensitively)."""
     if await repository.get_user_by_email(session, email) is not None:
         raise EmailTaken(email)
-    now = now_epoch()
-    user = User(
-        id=new_id(),
+    user = _new_user(
+        user_id=None,
         name=name,
-        email=email.lower(),
+        email=email,
         role=role,
-        password_hash=hash_password(password) if password else None,
-        profile_image_url=profile_image_url or "/user.png",
-        last_active_at=now,
-        created_at=now,
-        updated_at=now,
+        password_hash=passwords.hash(password) if passwords and password else None,
+        profile_image_url=profile_image_url,
     )
     await repository.add_user(session, user)
+    _record_created(session, user)
     return user
+
+
+def add_pending_users(session: AsyncSession, wanted: Sequence[tuple[str, str, str]]) -> list[User]:
+    """Add ``(id, name, e-mail)`` accounts without a password, role ``pending``, and record
+    them; the caller has checked that the ids and e-mails are free, and flushes (for imports,
+    which create many at once)."""
+    users = [
+        _new_user(
+            user_id=user_id,
+            name=name,
+            email=email,
+            role="pending",
+            password_hash=None,
+            profile_image_url=None,
+        )
+        for user_id, name, email in wanted
+    ]
+    session.add_all(users)
+    for user in users:
+        _record_created(session, user)
+    return users
 
 
 async def register_user(
     session: AsyncSession,
+    passwords: Passwords,
     *,
     name: str,
     email: str,
@@ -95,6 +151,7 @@ async def register_user(
     """
     user = await create_user(
         session,
+        passwords,
         name=name,
         email=email,
         role=role,
@@ -103,14 +160,6 @@ async def register_user(
     )
     if role == "admin" and await appconfig.recorded_primary_admin_id(session) is None:
         await appconfig.remember_primary_admin(session, user.id)
-    recorder.record(
-        session,
-        action="user.create",
-        resource_type="user",
-        resource_id=user.id,
-        after=snapshot(user),
-        actor_id=recorder.actor_of(session).user_id or user.id,  # a sign-up acts for itself
-    )
     await memberships_service.add_default_membership(session, user=user, settings=settings)
     return user
 
@@ -131,7 +180,7 @@ async def list_users(
         order_by=order_by,
         descending=direction == "desc",
         limit=page_size,
-        offset=(page - 1) * page_size,
+        offset=offset_of(page, page_size),
     )
     group_ids = await memberships.direct_group_ids_by_user(session, [u.id for u in users])
     return UserGroupIdsListResponse(
@@ -159,7 +208,7 @@ async def user_groups(
     if not include_inherited:
         groups = await groups_repository.groups_by_ids(session, direct)
         return [_group_model(group, redact=redact) for group in groups]
-    effective = await memberships.effective_group_ids(session, user_id)
+    effective = await hierarchy.member_group_ids(session, user_id)
     groups = await groups_repository.groups_by_ids(session, effective)
     return [
         UserGroupResponse(
@@ -170,15 +219,18 @@ async def user_groups(
     ]
 
 
-async def get_user_detail(session: AsyncSession, *, user_id: str) -> UserDetailResponse:
+async def get_user_detail(session: AsyncSession, *, user_id: str) -> Tagged[UserDetailResponse]:
+    """The user with the names of their direct groups, and the user's revision. Raises
+    ``UserNotFound``."""
     user = await require_user(session, user_id)
     groups = await groups_repository.groups_by_ids(
         session, await memberships.direct_group_ids(session, user_id)
     )
-    return UserDetailResponse(
+    detail = UserDetailResponse(
         **UserModel.model_validate(user).model_dump(),
         groups=[GroupRef(id=group.id, name=group.name) for group in groups],
     )
+    return Tagged(detail, user.revision)
 
 
 def snapshot(user: User) -> dict[str, Any]:
@@ -191,11 +243,10 @@ def snapshot(user: User) -> dict[str, Any]:
     }
 
 
-async def user_changed(session: AsyncSession, user: User) -> None:
-    """Note a change of ``user``'s row: a new ETag, and every process's cached copy of the user
-    (``auths.cache``) is dropped when the transaction commits."""
+def user_changed(user: User) -> None:
+    """Note a change of ``user``'s row: a new ETag. (Recording the change, which every change
+    does, drops every process's cached copy of the user.)"""
     user.revision += 1
-    await bump_revision(session)
 
 
 async def lock_user(session: AsyncSession, user_id: str, *, if_match: str | None) -> User:
@@ -210,12 +261,13 @@ async def lock_user(session: AsyncSession, user_id: str, *, if_match: str | None
 
 async def update_user(
     session: AsyncSession,
+    passwords: Passwords,
     *,
     actor: User,
     user_id: str,
     form: UserUpdateForm,
     if_match: str | None = None,
-) -> UserModel:
+) -> Tagged[UserModel]:
     """Apply the fields sent (``actor`` is the admin making the change). The primary admin's
     role cannot be changed; e-mails stay unique.
 
@@ -237,14 +289,14 @@ async def update_user(
             raise EmailTaken(changes["email"])
     password_changed = "password" in changes
     if password_changed:
-        user.password_hash = hash_password(changes.pop("password"))
+        user.password_hash = passwords.hash(changes.pop("password"))
     for field in ("role", "name", "email", "profile_image_url"):
         if field in changes:
             setattr(user, field, changes[field])
     after = snapshot(user)
     if after != before or password_changed:
         user.updated_at = now_epoch()
-        await user_changed(session, user)
+        user_changed(user)
         await session.flush()
         recorder.record(
             session,
@@ -259,13 +311,14 @@ async def update_user(
             # A role change turns the admin bypass on or off for this user.
             affected_user_ids=[user.id] if role_changes else None,
         )
-    return UserModel.model_validate(user)
+    return Tagged(UserModel.model_validate(user), user.revision)
 
 
 async def delete_user(
     session: AsyncSession, *, actor: User, user_id: str, if_match: str | None = None
 ) -> None:
-    """Delete the user and, in the same transaction, every membership and grant they hold.
+    """Delete the user and, in the same transaction, every membership and grant they hold (the
+    grants by a trigger, whoever deletes the user).
 
     Raises ``UserNotFound``, ``PreconditionFailed``; ``NotPermitted`` for the primary admin
     and for oneself.
@@ -278,7 +331,6 @@ async def delete_user(
     before = snapshot(user)
     group_ids = await memberships.delete_user_memberships(session, user.id)
     await groups_repository.touch_groups(session, group_ids, now_epoch())
-    await grants_repository.delete_grants_of_principals(session, "user", [user.id])
     await repository.delete_user(session, user.id)
     recorder.record(
         session,

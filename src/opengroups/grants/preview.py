@@ -1,4 +1,5 @@
-"""``GET /groups/id/{id}/preview``: what membership of a group gives, as Open WebUI shapes it."""
+"""``GET /groups/id/{id}/preview``: what membership of a group gives, as Open WebUI shapes it:
+the permissions it and its ancestors add (``authz``) and the resources granted to them (here)."""
 
 from __future__ import annotations
 
@@ -8,12 +9,12 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from opengroups.authz import service as authz_service
-from opengroups.authz.context import Authz
 from opengroups.errors import GroupNotFound
 from opengroups.grants import repository as grants_repository
-from opengroups.groups import repository
+from opengroups.groups import hierarchy
+from opengroups.groups import repository as groups_repository
 from opengroups.models import Group
-from opengroups.permissions import GroupPermissions, effective_keys
+from opengroups.permissions import Authz, GroupPermissions, effective_keys
 
 # Open WebUI's preview lists these three kinds under their own keys.
 _COMPAT_KINDS = {"model": "models", "knowledge": "knowledge", "tool": "tools"}
@@ -38,11 +39,11 @@ def _resolve_default_models(chain: list[Group]) -> tuple[list[str], str | None]:
 async def preview_group(session: AsyncSession, authz: Authz, *, group_id: str) -> dict[str, Any]:
     """The group's own, inherited and effective permissions, its default models, and the
     resources readable through it or its ancestors. Raises ``GroupNotFound``."""
-    group = await repository.get_group(session, group_id)
+    group = await groups_repository.get_group(session, group_id)
     if group is None:
         raise GroupNotFound(group_id)
-    chain_ids = await repository.ancestor_ids(session, group_id)  # the group first
-    by_id = {g.id: g for g in await repository.groups_by_ids(session, chain_ids)}
+    chain_ids = await hierarchy.ancestor_ids(session, group_id)  # the group first
+    by_id = {g.id: g for g in await groups_repository.groups_by_ids(session, chain_ids)}
     chain = [by_id[gid] for gid in chain_ids if gid in by_id]
     ancestors = chain[1:]
 

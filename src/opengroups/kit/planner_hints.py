@@ -1,10 +1,10 @@
 """Hints for SQLite's query planner, written so that PostgreSQL reads the same SQL unchanged.
 
 SQLite keeps no statistics by default, so it cannot tell a group of 50 members from one of
-50,000 and sometimes picks an index that makes a statement a hundred times slower. Writing a
-column as ``+column`` makes it ignore any index for that term (its documented way to steer the
-planner); ``unindexed`` does that on SQLite and renders the plain column on other databases,
-whose planners keep statistics and choose for themselves.
+50,000 and sometimes picks an index that makes a statement far slower (``docs/performance.md``).
+Writing a column as ``+column`` makes it ignore any index for that term (its documented way to
+steer the planner); ``unindexed`` does that on SQLite and renders the plain column on other
+databases, whose planners keep statistics and choose for themselves.
 """
 
 from __future__ import annotations

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
 from opengroups.errors import PreconditionFailed
+
+T = TypeVar("T")
 
 
 def etag(revision: int) -> str:
@@ -31,3 +36,15 @@ def matches_none(if_none_match: str | None, revision: int) -> bool:
         return False
     tags = _tags(if_none_match)
     return "*" in tags or etag(revision) in tags
+
+
+@dataclass(frozen=True)
+class Tagged(Generic[T]):
+    """A value with the revision it was read at (its ETag), read together."""
+
+    value: T
+    revision: int
+
+    @property
+    def etag(self) -> str:
+        return etag(self.revision)

@@ -1,4 +1,5 @@
-"""A number shared by every process on one host, read in a microsecond: a memory-mapped file.
+"""A number shared by every process on one host, read without a system call: a memory-mapped
+file.
 
 The caches use it to learn, without asking the database, whether anything they hold may have
 changed. The file holds one little-endian 64-bit integer that only ever grows: ``publish`` stores

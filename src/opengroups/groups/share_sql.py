@@ -1,31 +1,19 @@
-"""Dialect-specific SQL for groups: reading ``data.config.share`` the same way everywhere.
+"""The share rule of ``permissions/share.py`` in SQL: reading ``data.config.share`` the same way
+on both databases, so that filters run in the query.
 
-Open WebUI compares ``lower(share)`` as text, which on SQLite turns JSON ``false`` into ``0`` and
-never matches (its weakness C1). Here the stored value is normalised in SQL to exactly one of
-``'true'``, ``'false'`` or ``'members'`` on both databases: JSON ``true``/``false``, the strings
-``"true"``/``"false"``/``"members"`` (any case) and ``1``/``0`` are understood, an absent value
-takes the configured default, and anything unrecognised counts as ``'false'`` (least visible).
+The stored value is normalised to exactly one of ``'true'``, ``'false'`` or ``'members'`` with
+one expression per dialect (SQLite ``json_type``/``json_extract``, PostgreSQL
+``#>``/``#>>``/``jsonb_typeof``); ``permissions.share.read_share`` is the same reading in
+Python, and a test holds the two to the same table of values.
 """
 
 from __future__ import annotations
 
-from functools import cache
-
 from sqlalchemy import ColumnElement, String, literal_column
 
-from opengroups.config import ShareSetting
-
-SHARE_TRUE = "true"
-SHARE_FALSE = "false"
-SHARE_MEMBERS = "members"
+from opengroups.permissions.share import ShareSetting, mode_of_setting
 
 _DATA = '"group".data'
-
-
-def share_literal(value: ShareSetting) -> str:
-    if value == SHARE_MEMBERS:
-        return SHARE_MEMBERS
-    return SHARE_TRUE if value is True else SHARE_FALSE
 
 
 def _text_case(text: str) -> str:
@@ -42,6 +30,7 @@ def _sqlite(default: str) -> str:
         f"(CASE WHEN {kind} IS NULL OR {kind} = 'null' THEN '{default}' "
         f"WHEN {kind} IN ('true', 'false') THEN {kind} "
         f"WHEN {kind} = 'integer' THEN (CASE WHEN {value} = 0 THEN 'false' ELSE 'true' END) "
+        f"WHEN {kind} = 'real' THEN (CASE WHEN {value} = 0 THEN 'false' ELSE 'true' END) "
         f"WHEN {kind} = 'text' THEN {_text_case(value)} "
         f"ELSE 'false' END)"
     )
@@ -54,15 +43,15 @@ def _postgresql(default: str) -> str:
         f"(CASE WHEN {node} IS NULL OR jsonb_typeof({node}) = 'null' THEN '{default}' "
         f"WHEN jsonb_typeof({node}) = 'boolean' THEN {text} "
         f"WHEN jsonb_typeof({node}) = 'number' THEN "
-        f"(CASE WHEN {text} = '0' THEN 'false' ELSE 'true' END) "
+        f"(CASE WHEN ({text})::numeric = 0 THEN 'false' ELSE 'true' END) "
         f"WHEN jsonb_typeof({node}) = 'string' THEN {_text_case(text)} "
         f"ELSE 'false' END)"
     )
 
 
-@cache
 def share_mode(dialect: str, default: ShareSetting) -> ColumnElement[str]:
-    """The normalised share mode of the ``"group"`` rows of a query on the group table."""
-    literal = share_literal(default)
+    """The normalised share mode of the ``"group"`` rows of a query on the group table, for a
+    deployment whose groups without a stored ``share`` default to ``default``."""
+    literal = mode_of_setting(default)
     sql = _postgresql(literal) if dialect == "postgresql" else _sqlite(literal)
     return literal_column(sql, String())

@@ -1,0 +1,219 @@
+"""The work of each command, over the same services as the API, and how its result is shown.
+
+Each ``*`` function here returns the work to run (``runner.Work``); ``cli.main`` runs it with
+``runner.run`` and shows what it returns.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import typer
+from pydantic import ValidationError
+from rich.console import Console
+from rich.progress import Progress
+from rich.table import Table
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from opengroups.audit import service as audit_service
+from opengroups.audit.schemas import AuditPage
+from opengroups.auths import service as auths_service
+from opengroups.auths.schemas import AddUserForm
+from opengroups.bootstrap import Runtime
+from opengroups.cli.runner import EXIT_BAD_INPUT, Work, err, fail
+from opengroups.errors import OpenGroupsError
+from opengroups.transfer import export, importer
+from opengroups.transfer.schemas import ImportPolicy, ImportReport
+from opengroups.users import repository as users_repository
+from opengroups.users import service as users_service
+
+# Who the CLI acts as where an id is needed and no admin exists (exports, imported creators).
+CLI_ACTOR = "opengroups-cli"
+POLICIES: tuple[ImportPolicy, ...] = ("fail", "skip", "overwrite")
+
+
+async def _system_actor_id(session: AsyncSession) -> str:
+    """Who the CLI acts as: the primary admin when there is one."""
+    return await users_service.primary_admin_id(session) or CLI_ACTOR
+
+
+def create_user(*, email: str, name: str, role: str, password: str | None) -> Work[str]:
+    """Checked as ``POST /auths/add`` checks its body; prints the new id. Exits 2 on bad input."""
+    try:
+        form = AddUserForm.model_validate(
+            {"email": email, "name": name, "role": role, "password": password or "unused"}
+        )
+    except ValidationError as exc:
+        for problem in exc.errors():
+            field = ".".join(str(part) for part in problem["loc"])
+            err.print(f"[red]error:[/red] {field}: {problem['msg']}")
+        raise typer.Exit(EXIT_BAD_INPUT) from exc
+
+    async def work(session: AsyncSession, runtime: Runtime) -> str:
+        user = await users_service.register_user(
+            session,
+            runtime.passwords,
+            name=form.name,
+            email=form.email,
+            role=form.role,
+            password=password,
+            settings=runtime.settings,
+        )
+        return user.id
+
+    return work
+
+
+def create_api_key(email: str) -> Work[str]:
+    async def work(session: AsyncSession, _runtime: Runtime) -> str:
+        user = await users_repository.get_user_by_email(session, email)
+        if user is None:
+            raise OpenGroupsError(f"No user with the e-mail '{email}'.", 404)
+        return await auths_service.create_api_key(session, None, None, user_id=user.id)
+
+    return work
+
+
+def export_bundle() -> Work[str]:
+    async def work(session: AsyncSession, runtime: Runtime) -> str:
+        actor = await _system_actor_id(session)
+        with err.status("Exporting groups and members…"):
+            bundle = await export.export_bundle(
+                session, runtime.authz, actor_id=actor, settings=runtime.settings
+            )
+        err.print(f"Exported {len(bundle.groups)} groups.")
+        return export.bundle_json(bundle)
+
+    return work
+
+
+def read_bundle(file: Path, policy: str) -> Any:
+    """The JSON in ``file``, once ``policy`` is known to be valid. Exits 2 otherwise."""
+    if policy not in POLICIES:
+        raise fail("--policy must be fail, skip or overwrite")
+    try:
+        return json.loads(file.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise fail(f"{file}: {exc.strerror}") from exc
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise fail(f"{file}: not valid JSON ({exc})") from exc
+
+
+def import_bundle(
+    payload: Any, *, policy: str, dry_run: bool, create_missing_users: bool
+) -> Work[ImportReport]:
+    checked: ImportPolicy = next(known for known in POLICIES if known == policy)
+
+    async def work(session: AsyncSession, runtime: Runtime) -> ImportReport:
+        actor = await _system_actor_id(session)
+        with Progress(console=err, transient=True) as bar:
+            task = bar.add_task("Importing groups", total=None)
+
+            def advance(done: int, total: int) -> None:
+                bar.update(task, completed=done, total=total)
+
+            return await importer.import_bundle(
+                session,
+                runtime.authz,
+                actor_id=actor,
+                payload=payload,
+                policy=checked,
+                dry_run=dry_run,
+                create_missing_users=create_missing_users,
+                settings=runtime.settings,
+                progress=advance,
+            )
+
+    return work
+
+
+def show_import(report: ImportReport, *, dry_run: bool) -> None:
+    table = Table(title="Import plan (dry run: nothing written)" if dry_run else "Import")
+    table.add_column("what")
+    table.add_column("count", justify="right")
+    for label, value in (
+        ("groups added", report.added),
+        ("groups updated", report.updated),
+        ("groups unchanged", report.unchanged),
+        ("groups skipped", report.skipped),
+        ("members added", report.members_added),
+        ("members removed", report.members_removed),
+        ("users created", report.users_created),
+        ("unmatched members", len(report.unmatched_members)),
+    ):
+        table.add_row(label, str(value))
+    table.add_row("default permissions", report.defaults)
+    Console().print(table)
+    if report.unmatched_members:
+        unmatched = Table(title="Members that match no user")
+        for column in ("group", "id", "email"):
+            unmatched.add_column(column)
+        for member in report.unmatched_members[:200]:
+            unmatched.add_row(member.group_name, member.id or "", member.email or "")
+        Console().print(unmatched)
+
+
+def to_epoch_ms(value: str | None, option: str) -> int | None:
+    """An ISO 8601 time (UTC unless it says otherwise) or epoch milliseconds. Exits 2 on
+    anything else."""
+    if value is None:
+        return None
+    if value.isdigit():
+        return int(value)
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise fail(f"{option}: not a time: {value!r}") from exc
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return int(moment.timestamp() * 1000)
+
+
+def list_audit(
+    *,
+    actor: str | None,
+    action: str | None,
+    resource_type: str | None,
+    resource_id: str | None,
+    since_ms: int | None,
+    until_ms: int | None,
+    limit: int,
+) -> Work[AuditPage]:
+    async def work(session: AsyncSession, _runtime: Runtime) -> AuditPage:
+        return await audit_service.list_events(
+            session,
+            actor_id=actor,
+            action=action,
+            resource_type=resource_type,
+            resource_id=resource_id,
+            since_ms=since_ms,
+            until_ms=until_ms,
+            limit=limit,
+        )
+
+    return work
+
+
+def show_audit(page: AuditPage, *, as_json: bool) -> None:
+    if as_json:
+        for event in page.items:
+            typer.echo(json.dumps(event.model_dump(mode="json"), sort_keys=True))
+        return
+    table = Table(title=f"Audit events ({len(page.items)}, newest first)")
+    for column in ("id", "time (UTC)", "actor", "action", "resource", "change"):
+        table.add_column(column)
+    for event in page.items:
+        when = datetime.fromtimestamp(event.occurred_at / 1000, UTC).strftime("%Y-%m-%d %H:%M:%S")
+        change = json.dumps({"before": event.before, "after": event.after}, sort_keys=True)
+        table.add_row(
+            str(event.id),
+            when,
+            event.actor_id or "system",
+            event.action,
+            f"{event.resource_type}/{event.resource_id}",
+            change if len(change) <= 120 else change[:117] + "...",
+        )
+    Console().print(table)

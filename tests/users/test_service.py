@@ -1,0 +1,104 @@
+"""The users service on a session: creating, changing and deleting accounts, and what each
+records."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from opengroups.bootstrap import Runtime
+from opengroups.errors import EmailTaken, NotPermitted
+from opengroups.kit.context import context_of
+from opengroups.models import AccessGrant, AccessResource, User
+from opengroups.users import service as users
+from opengroups.users.schemas import UserUpdateForm
+from tests.conftest import transaction
+
+
+async def test_a_created_user_is_recorded_and_their_password_hashed(runtime: Runtime) -> None:
+    async with transaction(runtime) as session:
+        user = await users.create_user(
+            session,
+            runtime.passwords,
+            name="Ada",
+            email="Ada@Example.com",
+            role="user",
+            password="s3cret",
+        )
+        events = [(e["action"], e["resource_id"]) for e in context_of(session).events]
+
+    assert user.email == "ada@example.com"
+    assert user.password_hash is not None
+    assert runtime.passwords.verify(user.password_hash, "s3cret")
+    assert events == [("user.create", user.id)]
+    async with transaction(runtime) as session:
+        with pytest.raises(EmailTaken):
+            await users.create_user(
+                session, None, name="Ada", email="ADA@example.com", role="user", password=None
+            )
+
+
+async def test_an_update_returns_the_new_revision(runtime: Runtime) -> None:
+    async with transaction(runtime) as session:
+        admin = await users.register_user(
+            session,
+            runtime.passwords,
+            name="Admin",
+            email="admin@example.com",
+            role="admin",
+            password=None,
+            settings=runtime.settings,
+        )
+        user = await users.create_user(
+            session, None, name="Ben", email="ben@example.com", role="user", password=None
+        )
+
+    async with transaction(runtime) as session:
+        renamed = await users.update_user(
+            session, runtime.passwords, actor=admin, user_id=user.id, form=UserUpdateForm(name="B")
+        )
+    async with transaction(runtime) as session:
+        stored = (await session.execute(select(User.revision).where(User.id == user.id))).one()
+        with pytest.raises(NotPermitted):
+            await users.update_user(
+                session,
+                runtime.passwords,
+                actor=admin,
+                user_id=admin.id,
+                form=UserUpdateForm(role="user"),
+            )
+
+    assert (renamed.value.name, renamed.revision) == ("B", 2)
+    assert stored == (2,)
+
+
+async def test_deleting_a_user_drops_the_grants_naming_them(runtime: Runtime) -> None:
+    async with transaction(runtime) as session:
+        admin = await users.create_user(
+            session, None, name="Admin", email="admin@example.com", role="admin", password=None
+        )
+        user = await users.create_user(
+            session, None, name="Cy", email="cy@example.com", role="user", password=None
+        )
+        session.add(
+            AccessResource(resource_type="note", resource_id="n1", owner_id=user.id, created_at=0)
+        )
+        session.add_all(
+            AccessGrant(
+                resource_type="note",
+                resource_id="n1",
+                principal_type="user",
+                principal_id=principal,
+                permission="read",
+            )
+            for principal in (user.id, admin.id, "*")
+        )
+
+    async with transaction(runtime) as session:
+        await users.delete_user(session, actor=admin, user_id=user.id)
+    async with transaction(runtime) as session:
+        grants = sorted((await session.execute(select(AccessGrant.principal_id))).scalars())
+        owner = (await session.execute(select(AccessResource.owner_id))).scalar()
+
+    assert grants == sorted([admin.id, "*"])
+    assert owner is None
