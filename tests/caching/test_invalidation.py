@@ -19,7 +19,7 @@ from opengroups.caching import revision as revisions
 from opengroups.kit.db import Database
 from opengroups.models import AuthzState, Group
 from tests.conftest import Account, Api, AppFactory
-from tests.permissions.conftest import DEFAULTS, has
+from tests.authz.conftest import DEFAULTS, has
 
 MODELS = "workspace.models"
 

@@ -9,7 +9,7 @@ from typing import Any
 from opengroups.permissions import BUILTIN_CATALOG
 from tests.conftest import Api
 from tests.grants.conftest import grant, set_grants
-from tests.permissions.conftest import DEFAULTS
+from tests.authz.conftest import DEFAULTS
 
 
 def _preview_path(group_id: str) -> str:

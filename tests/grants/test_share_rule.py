@@ -11,7 +11,7 @@ import pytest
 from opengroups.kit.db import Database
 from tests.conftest import Api, refused
 from tests.grants.conftest import GRANTS, grant, principals, put_grants, set_grants
-from tests.permissions.conftest import DEFAULTS
+from tests.authz.conftest import DEFAULTS
 
 UNKNOWN_GROUP = "00000000-0000-4000-8000-00000000beef"
 

@@ -7,9 +7,9 @@ from typing import Any
 
 import httpx
 
-from opengroups.app import create_app
+from opengroups.app import create_app, runtime_of
 from opengroups.kit.db import Database
-from tests.conftest import Api, empty_database, make_settings, snapshot
+from tests.conftest import Api, empty_database, make_settings, snapshot, table_counts
 from tests.transfer.conftest import OtherInstance, export_bundle, import_bundle
 
 PROVENANCE = {"export_timestamp", "exported_at", "exported_by"}
@@ -267,16 +267,24 @@ async def test_members_match_by_email_when_the_id_is_unknown(api: Api) -> None:
     assert report["unmatched_members"] == []
 
 
-async def test_database_url_of_other_instance_is_independent(tmp_path: Path, migrated: str) -> None:
-    # Guard for the fixtures above: a second instance never touches the database under test.
+async def test_database_url_of_other_instance_is_independent(
+    tmp_path: Path, migrated: str, api: Api, database: Database
+) -> None:
+    # Guard for the fixtures above: a second instance, on a database of its own, writes there
+    # and never touches the database under test.
+    await api.admin()
+    before = await table_counts(database)
     url = f"sqlite+aiosqlite:///{tmp_path / 'x.db'}"
-    app = create_app(make_settings(url, tmp_path, migrate_on_start=True))
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
+    other = create_app(make_settings(url, tmp_path / "other", migrate_on_start=True))
+    async with other.router.lifespan_context(other):
+        transport = httpx.ASGITransport(app=other)
         async with httpx.AsyncClient(transport=transport, base_url="http://x") as client:
-            assert (await client.get("/health")).status_code == 200
-    database = Database(migrated)
-    try:
-        await empty_database(database)
-    finally:
-        await database.dispose()
+            signup = await client.post(
+                "/api/v1/auths/signup",
+                json={"name": "Elsewhere", "email": "else@example.com", "password": "pw"},
+            )
+            assert signup.status_code == 200, signup.text
+            assert signup.json()["role"] == "admin"  # the first account there
+        assert (await table_counts(runtime_of(other).database))["user"] == 1
+
+    assert await table_counts(database) == before

@@ -209,13 +209,19 @@ async def test_delete_removes_the_user_and_every_membership(api: Api, database: 
 
 
 async def test_deleted_user_no_longer_has_permissions_cached(api: Api) -> None:
+    # The user's own token was answered from the caches before the deletion: the next request
+    # with it must be refused, not served from what was cached.
     group = await api.group("Keys", permissions={"features": {"api_keys": True}})
     user = await api.user("user")
     await api.add(group["id"], user.id)
-    assert (await api.get(f"{USERS}/{user.id}/permissions")).status_code == 200
+    mine = await api.get("/api/v1/users/permissions", user)
+    assert mine.json()["features"]["api_keys"] is True  # now cached
+    assert (await api.get("/api/v1/auths/", user)).status_code == 200
 
     await api.delete(f"{USERS}/{user.id}")
 
+    assert (await api.get("/api/v1/users/permissions", user)).status_code == 401
+    assert (await api.get("/api/v1/auths/", user)).status_code == 401
     assert (await api.get(f"{USERS}/{user.id}/permissions")).status_code == 404
 
 

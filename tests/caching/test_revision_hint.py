@@ -17,7 +17,7 @@ from opengroups.kit.db import Database
 from opengroups.kit.shared_counter import SharedCounter
 from opengroups.models import AuthzState
 from tests.conftest import Api, AppFactory, make_settings
-from tests.permissions.conftest import has
+from tests.authz.conftest import has
 
 KEY = "workspace.models"
 

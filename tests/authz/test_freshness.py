@@ -8,7 +8,7 @@ from collections.abc import Awaitable
 import httpx
 
 from tests.conftest import Api
-from tests.permissions.conftest import DEFAULTS, has, my_permissions
+from tests.authz.conftest import DEFAULTS, has, my_permissions
 
 KEY = "workspace.models"
 GRANT = {"workspace": {"models": True}}

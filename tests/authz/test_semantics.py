@@ -15,7 +15,7 @@ from opengroups.permissions import (
     explain,
 )
 from tests.conftest import Api
-from tests.permissions.conftest import has
+from tests.authz.conftest import has
 
 CATALOG_DEFAULTS = dict(BUILTIN_CATALOG.defaults)
 
