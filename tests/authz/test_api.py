@@ -9,8 +9,8 @@ import pytest
 
 from opengroups.kit.db import Database
 from opengroups.permissions import BUILTIN_CATALOG
-from tests.conftest import Api, StartApi, refused
 from tests.authz.conftest import CHECK, DEFAULTS, has, my_permissions
+from tests.conftest import Api, StartApi, refused
 
 BAD_TREES = [
     pytest.param({"features": {"nope": True}}, "permissions.features.nope", id="unknown-key"),

@@ -13,8 +13,8 @@ import pytest
 
 from opengroups.app import create_app
 from opengroups.permissions import CatalogError, load_catalog
-from tests.conftest import StartApi, make_settings
 from tests.authz.conftest import CHECK, DEFAULTS, my_permissions
+from tests.conftest import StartApi, make_settings
 from tests.servers import free_port
 
 APP_TREE = {"reports": {"view": True, "export": False}, "billing": {"manage": False}}

@@ -7,8 +7,8 @@ from collections.abc import Awaitable
 
 import httpx
 
-from tests.conftest import Api
 from tests.authz.conftest import DEFAULTS, has, my_permissions
+from tests.conftest import Api
 
 KEY = "workspace.models"
 GRANT = {"workspace": {"models": True}}

@@ -14,8 +14,8 @@ from opengroups.permissions import (
     effective_keys,
     explain,
 )
-from tests.conftest import Api
 from tests.authz.conftest import has
+from tests.conftest import Api
 
 CATALOG_DEFAULTS = dict(BUILTIN_CATALOG.defaults)
 

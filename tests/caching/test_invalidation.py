@@ -18,8 +18,8 @@ from opengroups.app import runtime_of
 from opengroups.caching import revision as revisions
 from opengroups.kit.db import Database
 from opengroups.models import AuthzState, Group
-from tests.conftest import Account, Api, AppFactory
 from tests.authz.conftest import DEFAULTS, has
+from tests.conftest import Account, Api, AppFactory
 
 MODELS = "workspace.models"
 

@@ -16,8 +16,8 @@ from opengroups.caching import revision as revisions
 from opengroups.kit.db import Database
 from opengroups.kit.shared_counter import SharedCounter
 from opengroups.models import AuthzState
-from tests.conftest import Api, AppFactory, make_settings
 from tests.authz.conftest import has
+from tests.conftest import Api, AppFactory, make_settings
 
 KEY = "workspace.models"
 

@@ -7,9 +7,9 @@ from __future__ import annotations
 from typing import Any
 
 from opengroups.permissions import BUILTIN_CATALOG
+from tests.authz.conftest import DEFAULTS
 from tests.conftest import Api
 from tests.grants.conftest import grant, set_grants
-from tests.authz.conftest import DEFAULTS
 
 
 def _preview_path(group_id: str) -> str:

@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 
 from opengroups.kit.db import Database
+from tests.authz.conftest import DEFAULTS
 from tests.conftest import Api, refused
 from tests.grants.conftest import GRANTS, grant, principals, put_grants, set_grants
-from tests.authz.conftest import DEFAULTS
 
 UNKNOWN_GROUP = "00000000-0000-4000-8000-00000000beef"
 

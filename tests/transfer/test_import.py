@@ -9,7 +9,7 @@ import httpx
 
 from opengroups.app import create_app, runtime_of
 from opengroups.kit.db import Database
-from tests.conftest import Api, empty_database, make_settings, snapshot, table_counts
+from tests.conftest import Api, make_settings, snapshot, table_counts
 from tests.transfer.conftest import OtherInstance, export_bundle, import_bundle
 
 PROVENANCE = {"export_timestamp", "exported_at", "exported_by"}
