@@ -42,15 +42,16 @@ N = TypeVar("N", bound=Hashable)
 
 @dataclass(frozen=True)
 class TreeQuery:
-    """A prebuilt recursive set of group ids and the parameter it is bound by."""
+    """A prebuilt recursive set of group ids, the parameter it is bound by, and ``SELECT id``
+    of it (to use in ``IN (...)``), built once with it."""
 
     cte: CTE
     param: BindParameter[str]
+    ids: Select[Any]
 
-    @property
-    def ids(self) -> Select[Any]:
-        """``SELECT id`` of the set, to use in ``IN (...)``."""
-        return select(self.cte.c.id)
+    @classmethod
+    def of(cls, cte: CTE, param: BindParameter[str]) -> TreeQuery:
+        return cls(cte, param, select(cte.c.id))
 
     def bind(self, value: str) -> dict[str, str]:
         """The parameters that make the set the one of ``value``."""
@@ -61,7 +62,7 @@ def _subtree() -> TreeQuery:
     root = bindparam("subtree_root", type_=String())
     tree = select(Group.id).where(Group.id == root).cte("subtree", recursive=True)
     child = aliased(Group)
-    return TreeQuery(
+    return TreeQuery.of(
         tree.union(select(child.id).join(tree, child.parent_group_id == tree.c.id)), root
     )
 
@@ -74,7 +75,7 @@ def _member_groups() -> TreeQuery:
         .cte("member_groups", recursive=True)
     )
     parent = aliased(Group)
-    return TreeQuery(
+    return TreeQuery.of(
         groups.union(
             select(parent.parent_group_id)
             .join(groups, parent.id == groups.c.id)

@@ -18,11 +18,6 @@ async def get_group(session: AsyncSession, group_id: str) -> Group | None:
     return await session.get(Group, group_id)
 
 
-async def get_revision(session: AsyncSession, group_id: str) -> int | None:
-    result = await session.execute(select(Group.revision).where(Group.id == group_id))
-    return result.scalar_one_or_none()
-
-
 async def get_group_for_update(session: AsyncSession, group_id: str) -> Group | None:
     """The group, row-locked until the transaction ends (PostgreSQL; SQLite writers are
     serialized already), with fresh values even if the session had it loaded."""
@@ -207,16 +202,6 @@ async def groups_by_name_keys(session: AsyncSession, name_keys: Iterable[str]) -
     for chunk in chunked(sorted(set(name_keys))):
         found += (await session.execute(select(Group).where(Group.name_key.in_(chunk)))).scalars()
     return found
-
-
-async def member_counts(session: AsyncSession, group_ids: Sequence[str]) -> dict[str, int]:
-    """Direct members of each group, in one query."""
-    if not group_ids:
-        return {}
-    result = await session.execute(
-        select(Group.id, Group.member_count).where(Group.id.in_(list(group_ids)))
-    )
-    return {group_id: int(count) for group_id, count in result}
 
 
 async def tree_page(

@@ -63,8 +63,3 @@ async def stored_revision(engine: AsyncEngine) -> str | None:
     """The schema revision the database is at; None for a database never migrated."""
     async with engine.connect() as conn:
         return await conn.run_sync(_stored_revision)
-
-
-async def is_current(engine: AsyncEngine) -> bool:
-    """Whether the database is at ``HEAD`` already (one query)."""
-    return await stored_revision(engine) == HEAD

@@ -14,6 +14,7 @@ from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from opengroups.caching import Caches
+from opengroups.groups import hierarchy
 from opengroups.groups.hierarchy import SUBTREE
 from opengroups.kit.context import context_of
 from opengroups.kit.sql import escape_like
@@ -28,8 +29,7 @@ _CUSTOM_PLANS = "members_page.custom_plans"
 
 async def subtree(session: AsyncSession, group_id: str) -> Subtree | None:
     """The group's subtree as ``Subtree``, or None when the group does not exist."""
-    result = await session.execute(statements.SUBTREE_ROWS, SUBTREE.bind(group_id))
-    rows = sorted((gid, parent, int(count), int(version)) for gid, parent, count, version in result)
+    rows = sorted(await hierarchy.subtree_rows(session, group_id))
     own = [row for row in rows if row[0] == group_id]
     if not own:
         return None

@@ -35,7 +35,7 @@ from opengroups.caching import Caches
 from opengroups.groups.hierarchy import SUBTREE
 from opengroups.kit.planner_hints import unindexed
 from opengroups.memberships.members_page.costs import Kind, Plan, SearchCounting
-from opengroups.models import Group, GroupMember, GroupMemberSource, User
+from opengroups.models import GroupMember, GroupMemberSource, User
 
 S = TypeVar("S")
 
@@ -99,13 +99,6 @@ def _search(dialect: str) -> ColumnElement[bool]:
         func.lower(User.name).like(pattern, escape="\\"),
         func.lower(User.email).like(pattern, escape="\\"),
     )
-
-
-# --- the subtree ----------------------------------------------------------------------------
-
-SUBTREE_ROWS = select(
-    Group.id, Group.parent_group_id, Group.member_count, Group.members_version
-).where(Group.id.in_(SUBTREE.ids))
 
 
 # --- how many users there are (planning only) -----------------------------------------------
