@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,11 @@ def _runs(path: Path) -> dict[str, dict[str, dict[str, Any]]]:
 
 def _ratio(after: float, before: float) -> str:
     return f"{after / before:.2f}" if before else "-"
+
+
+def _rate(value: float) -> str:
+    """Requests per second; a scenario timed otherwise (adding members) has none."""
+    return "—" if math.isnan(value) else f"{value:,.0f}"
 
 
 def main() -> None:
@@ -53,8 +59,8 @@ def main() -> None:
                 continue
             cells = [
                 name,
-                f"{was['rps']:,.0f}" if was["rps"] else "—",
-                f"{row['rps']:,.0f}" if row["rps"] else "—",
+                _rate(was["rps"]),
+                _rate(row["rps"]),
                 f"{was['p50_1']:.2f}",
                 f"{row['p50_1']:.2f}",
                 _ratio(row["p50_1"], was["p50_1"]),
