@@ -166,10 +166,11 @@ async def test_the_tree_is_listed_depth_first_with_siblings_by_name(runtime: Run
     await _create(runtime, owner, "alpha-child", parent_group_id=alpha)
 
     async with transaction(runtime) as session:
-        rows, total = await groups.tree_page(session, query=None, page=1, page_size=10)
-        second, _ = await groups.tree_page(session, query=None, page=2, page_size=2)
-        found, matching = await groups.tree_page(session, query="CHILD", page=1, page_size=10)
-        parents = await groups.possible_parents(session, beta)
+        tree = await groups.tree(session)
+    rows, total = groups.tree_page(tree, query=None, page=1, page_size=10)
+    second, _ = groups.tree_page(tree, query=None, page=2, page_size=2)
+    found, matching = groups.tree_page(tree, query="CHILD", page=1, page_size=10)
+    parents = groups.possible_parents(tree, beta)
 
     assert [(row.name, row.depth) for row in rows] == [
         ("Alpha", 0),
@@ -182,7 +183,7 @@ async def test_the_tree_is_listed_depth_first_with_siblings_by_name(runtime: Run
     assert [row.name for row in second] == ["beta", "a-child"]
     assert [row.name for row in found] == ["alpha-child", "a-child", "b-child"]
     assert matching == 3
-    assert [row.name for row in rows if row.parent] == ["Alpha", "beta"]
+    assert [row.name for row in rows if row.has_children] == ["Alpha", "beta"]
     assert [row.name for row in parents] == ["Alpha", "alpha-child"]
 
 

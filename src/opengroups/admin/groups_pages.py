@@ -6,7 +6,6 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
-from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.datastructures import FormData
 
@@ -17,6 +16,7 @@ from opengroups.authz import service as authz_service
 from opengroups.caching import Caches
 from opengroups.dependencies import RuntimeDep, SessionDep
 from opengroups.groups import service as groups_service
+from opengroups.groups.hierarchy import TreeNode
 from opengroups.kit.pagination import page_count
 from opengroups.memberships import service as memberships_service
 from opengroups.permissions.share import read_share
@@ -29,9 +29,9 @@ router = APIRouter(include_in_schema=False)
 PAGE_SIZE = 50
 
 
-def _choices(rows: list[Row[Any]]) -> list[tuple[str, str, int]]:
+def _choices(nodes: list[TreeNode]) -> list[tuple[str, str, int]]:
     """``(id, name, depth)`` of groups in tree order, for a parent ``<select>``."""
-    return [(row.id, row.name, row.depth) for row in rows]
+    return [(node.id, node.name, node.depth) for node in nodes]
 
 
 @router.get("/groups", response_class=HTMLResponse)
@@ -42,8 +42,9 @@ async def groups_page(
     query: Annotated[str, Query(max_length=255)] = "",
     page_number: Annotated[int, Query(alias="page", ge=1)] = 1,
 ) -> HTMLResponse:
-    rows, total = await groups_service.tree_page(
-        session, query=query or None, page=page_number, page_size=PAGE_SIZE
+    tree = await groups_service.tree(session)
+    rows, total = groups_service.tree_page(
+        tree, query=query or None, page=page_number, page_size=PAGE_SIZE
     )
     return page(
         request,
@@ -55,7 +56,7 @@ async def groups_page(
                 "name": row.name,
                 "depth": row.depth,
                 "members": row.member_count,
-                "has_children": bool(row.parent),
+                "has_children": row.has_children,
             }
             for row in rows
         ],
@@ -63,7 +64,7 @@ async def groups_page(
         page=page_number,
         pages=page_count(total, PAGE_SIZE),
         total=total,
-        parents=_choices(await groups_service.possible_parents(session, None)),
+        parents=_choices(groups_service.possible_parents(tree, None)),
         share_choices=SHARE_CHOICES,
     )
 
@@ -112,7 +113,9 @@ async def group_page(
         share=read_share(group.data, runtime.settings.default_group_share),
         share_choices=SHARE_CHOICES,
         sections=sections,
-        parents=_choices(await groups_service.possible_parents(session, group_id)),
+        parents=_choices(
+            groups_service.possible_parents(await groups_service.tree(session), group_id)
+        ),
     )
 
 

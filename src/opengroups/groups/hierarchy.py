@@ -21,13 +21,9 @@ from typing import Any, TypeVar
 from sqlalchemy import (
     CTE,
     BindParameter,
-    Integer,
     Select,
     String,
-    Text,
     bindparam,
-    cast,
-    exists,
     func,
     literal,
     select,
@@ -159,63 +155,55 @@ async def effective_member_ids(session: AsyncSession, group_id: str) -> list[str
 
 # --- the whole tree, in order ---------------------------------------------------------------
 
-# Each group's place among all groups by name; a path of these, one per level, sorts the tree
-# depth-first with siblings by name. Offset so that every rank prints with the same width.
-_RANK_WIDTH = 10**9
-# The deepest level listed: the largest OPENGROUPS_MAX_GROUP_DEPTH allowed.
-_MAX_DEPTH = 1000
+
+@dataclass(frozen=True, slots=True)
+class TreeNode:
+    """A group's place in the whole tree, as the admin page lists it."""
+
+    id: str
+    name: str
+    parent_group_id: str | None
+    member_count: int
+    depth: int
+    has_children: bool
 
 
-def _tree_order() -> CTE:
-    ranked = select(
-        Group.id,
-        Group.parent_group_id,
-        Group.name,
-        Group.name_key,
-        Group.member_count,
-        cast(func.row_number().over(order_by=(Group.name_key, Group.id)) + _RANK_WIDTH, Text).label(
-            "rank"
-        ),
-    ).cte("ranked")
-    tree = (
-        select(
-            ranked.c.id,
-            ranked.c.name,
-            ranked.c.name_key,
-            ranked.c.member_count,
-            literal(0, Integer).label("depth"),
-            ranked.c.rank.label("path"),
-        )
-        .where(ranked.c.parent_group_id.is_(None))
-        .cte("tree", recursive=True)
-    )
-    child = ranked.alias("child")
-    return tree.union_all(
-        select(
-            child.c.id,
-            child.c.name,
-            child.c.name_key,
-            child.c.member_count,
-            (tree.c.depth + 1).label("depth"),
-            (tree.c.path + child.c.rank).label("path"),
-        )
-        .join(tree, child.c.parent_group_id == tree.c.id)
-        .where(tree.c.depth < _MAX_DEPTH)
-    )
+_OUTLINE = select(Group.id, Group.name, Group.parent_group_id, Group.member_count).order_by(
+    Group.name_key, Group.id
+)
 
 
-def tree_order() -> tuple[CTE, Select[Any]]:
-    """Every group reachable from a top-level group, depth-first with siblings by name, as a
-    CTE of ``(id, name, name_key, member_count, depth, path)`` and the select that lists it in
-    that order, with whether each group has children (groups in a cycle written outside the
-    API are reached from no top-level group, so they are not listed)."""
-    tree = _tree_order()
-    below = aliased(Group)
-    has_children = exists(below.id).where(below.parent_group_id == tree.c.id)
-    listing = select(
-        tree.c.id, tree.c.name, tree.c.depth, tree.c.member_count, has_children.label("parent")
-    ).order_by(tree.c.path)
-    return tree, listing
+async def tree(session: AsyncSession) -> list[TreeNode]:
+    """Every group reachable from a top-level group, depth-first with siblings by name: one
+    query for the outline, then a walk in Python (a recursive statement sorting the same rows by
+    their paths was slower, ``docs/performance.md``). Groups in a cycle written outside the API
+    are reached from no top-level group, so they are not listed."""
+    rows = list(await session.execute(_OUTLINE))
+    ids = {row[0] for row in rows}
+    children: dict[str | None, list[Any]] = defaultdict(list)
+    for row in rows:
+        children[row[2] if row[2] in ids else None].append(row)
+    ordered: list[TreeNode] = []
+    stack = [(row, 0) for row in reversed(children[None])]
+    while stack:
+        (group_id, name, parent, count), depth = stack.pop()
+        below = children.get(group_id, ())
+        ordered.append(TreeNode(group_id, name, parent, int(count), depth, bool(below)))
+        stack += [(child, depth + 1) for child in reversed(below)]
+    return ordered
+
+
+def without_subtree(nodes: Sequence[TreeNode], group_id: str) -> list[TreeNode]:
+    """``nodes`` (in tree order) less the group and every group below it."""
+    kept: list[TreeNode] = []
+    skipping: int | None = None  # the depth of the group whose subtree is being skipped
+    for node in nodes:
+        if skipping is not None and node.depth > skipping:
+            continue
+        skipping = node.depth if node.id == group_id else None
+        if skipping is None:
+            kept.append(node)
+    return kept
 
 
 # --- in Python ------------------------------------------------------------------------------

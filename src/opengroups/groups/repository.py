@@ -9,7 +9,6 @@ from sqlalchemy import ColumnElement, Row, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
-from opengroups.groups import hierarchy
 from opengroups.kit.sql import chunked, escape_like
 from opengroups.models import Group, GroupMember, GroupMemberSource
 
@@ -202,22 +201,3 @@ async def groups_by_name_keys(session: AsyncSession, name_keys: Iterable[str]) -
     for chunk in chunked(sorted(set(name_keys))):
         found += (await session.execute(select(Group).where(Group.name_key.in_(chunk)))).scalars()
     return found
-
-
-async def tree_page(
-    session: AsyncSession, *, query: str | None, offset: int, limit: int | None
-) -> tuple[list[Row[Any]], int]:
-    """A page of the whole tree in its order (``hierarchy.tree_order``): rows of ``(id, name,
-    depth, member_count, parent)``, optionally only the groups whose name contains ``query``,
-    and how many there are in all."""
-    tree, listing = hierarchy.tree_order()
-    if query:
-        pattern = f"%{escape_like(query.casefold())}%"
-        matching = tree.c.name_key.like(pattern, escape="\\")
-        listing = listing.where(matching)
-        total_query = select(func.count()).select_from(tree).where(matching)
-    else:
-        total_query = select(func.count()).select_from(tree)
-    rows = list(await session.execute(listing.offset(offset).limit(limit)))
-    total = int((await session.execute(total_query)).scalar_one())
-    return rows, total

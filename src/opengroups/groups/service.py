@@ -7,7 +7,7 @@ makes the whole operation all-or-nothing. Import (``transfer.importer``) writes 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import Row
@@ -308,25 +308,29 @@ async def delete_group(
 # --- the tree, for the admin page ----------------------------------------------------------
 
 
-async def tree_page(
-    session: AsyncSession, *, query: str | None, page: int, page_size: int
-) -> tuple[list[Row[Any]], int]:
-    """A page of every group in tree order (each followed by its children, siblings by name),
-    optionally only those whose name contains ``query``, as rows of ``(id, name, depth,
-    member_count, parent)``; and how many there are in all."""
-    return await repository.tree_page(
-        session, query=query, offset=offset_of(page, page_size), limit=page_size
-    )
+async def tree(session: AsyncSession) -> list[hierarchy.TreeNode]:
+    """Every group in tree order (each followed by its children, siblings by name)."""
+    return await hierarchy.tree(session)
 
 
-async def possible_parents(session: AsyncSession, group_id: str | None) -> list[Row[Any]]:
-    """Every group in tree order that could be the parent of ``group_id`` (none: of a new
-    group): not the group itself nor a group below it."""
-    rows, _total = await repository.tree_page(session, query=None, offset=0, limit=None)
-    if group_id is None:
-        return rows
-    below = set(await hierarchy.descendant_levels(session, group_id))
-    return [row for row in rows if row.id not in below]
+def tree_page(
+    nodes: Sequence[hierarchy.TreeNode], *, query: str | None, page: int, page_size: int
+) -> tuple[list[hierarchy.TreeNode], int]:
+    """A page of ``tree``'s nodes, optionally only those whose name contains ``query``
+    (ignoring case), and how many there are in all."""
+    if query:
+        wanted = query.casefold()
+        nodes = [node for node in nodes if wanted in node.name.casefold()]
+    start = offset_of(page, page_size)
+    return list(nodes[start : start + page_size]), len(nodes)
+
+
+def possible_parents(
+    nodes: Sequence[hierarchy.TreeNode], group_id: str | None
+) -> list[hierarchy.TreeNode]:
+    """The groups of ``tree`` that could be the parent of ``group_id`` (none: of a new group):
+    not the group itself nor a group below it."""
+    return list(nodes) if group_id is None else hierarchy.without_subtree(nodes, group_id)
 
 
 async def deletion_summary(session: AsyncSession, group_id: str) -> tuple[int, int]:
