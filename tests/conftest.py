@@ -26,7 +26,13 @@ from opengroups.models import data_tables_children_first
 
 TEST_DATABASE_URL_ENV = "OPENGROUPS_TEST_DATABASE_URL"
 # argon2id at its cheapest: the tests sign up hundreds of accounts. Production keeps the default.
-FAST_PASSWORD_HASHING = {"password_hash_time_cost": 1, "password_hash_memory_kib": 1024}
+# The password policy is relaxed too, so the tests can use short passwords; tests/auths/
+# test_password_policy.py checks the default policy.
+FAST_PASSWORD_HASHING = {
+    "password_hash_time_cost": 1,
+    "password_hash_memory_kib": 1024,
+    "password_min_length": 1,
+}
 FAST_PASSWORD_ENV = {
     f"OPENGROUPS_{key.upper()}": str(value) for key, value in FAST_PASSWORD_HASHING.items()
 }

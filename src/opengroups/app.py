@@ -25,7 +25,11 @@ from opengroups.grants.endpoints import router as grants_router
 from opengroups.groups.endpoints import router as groups_router
 from opengroups.kit.background import every
 from opengroups.kit.db import Database
-from opengroups.kit.middleware import BodySizeLimitMiddleware, RequestIdMiddleware
+from opengroups.kit.middleware import (
+    BodySizeLimitMiddleware,
+    RequestIdMiddleware,
+    UnstorableTextMiddleware,
+)
 from opengroups.system.endpoints import router as system_router
 from opengroups.transfer.endpoints import router as transfer_router
 from opengroups.users.endpoints import router as users_router
@@ -103,6 +107,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.runtime = runtime
     app.add_exception_handler(OpenGroupsError, _handle_domain_error)
+    app.add_middleware(UnstorableTextMiddleware)
     app.add_middleware(RequestIdMiddleware)
     app.add_middleware(
         BodySizeLimitMiddleware,

@@ -69,6 +69,7 @@ def build_runtime(settings: Settings | None = None) -> Runtime:
         passwords=Passwords(
             time_cost=settings.password_hash_time_cost,
             memory_kib=settings.password_hash_memory_kib,
+            min_length=settings.password_min_length,
         ),
     )
 

@@ -41,6 +41,7 @@ class Settings(BaseSettings):
     audit_retention_days: int = Field(default=365, ge=0)
     password_hash_time_cost: int = Field(default=3, ge=1, le=100)
     password_hash_memory_kib: int = Field(default=65536, ge=1024, le=4 * 1024 * 1024)
+    password_min_length: int = Field(default=8, ge=1, le=1024)
     admin_bypass: bool = True
     cache_validation: Literal["auto", "host", "database"] = "auto"
     log_level: str = "info"

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -21,6 +21,14 @@ from opengroups.kit.db import Database
 from opengroups.models import User
 
 _READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+# Query integers are bounded so that every value a route accepts fits the databases' 64-bit
+# integers: anything larger is a 422, never an overflow deep in a query.
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+# A page number times the largest page (1,000) stays far inside 64 bits.
+MAX_PAGE = 1_000_000_000
+Page = Annotated[int, Query(ge=1, le=MAX_PAGE, description="1-based page number.")]
+Offset = Annotated[int, Query(ge=0, le=INT64_MAX)]
 _bearer = HTTPBearer(auto_error=False, description="A JWT from sign-in, or an API key (sk-...)")
 
 

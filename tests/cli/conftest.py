@@ -18,7 +18,7 @@ from typer.testing import CliRunner, Result
 from opengroups.app import create_app
 from opengroups.cli.main import app as cli_app
 from opengroups.kit.db import Database
-from tests.conftest import empty_database, make_settings
+from tests.conftest import FAST_PASSWORD_ENV, empty_database, make_settings
 
 T = TypeVar("T")
 Invoke = Callable[..., Result]
@@ -38,11 +38,16 @@ def invoke(migrated: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> In
     ``tmp_path``."""
     asyncio.run(_empty(migrated))
     monkeypatch.chdir(tmp_path)  # no stray .env file
-    env = {"OPENGROUPS_DATA_DIR": str(tmp_path / "data"), "OPENGROUPS_DATABASE_URL": migrated}
+    env = {
+        "OPENGROUPS_DATA_DIR": str(tmp_path / "data"),
+        "OPENGROUPS_DATABASE_URL": migrated,
+        **FAST_PASSWORD_ENV,
+    }
     runner = CliRunner()
 
-    def run(*args: str) -> Result:
-        return runner.invoke(cli_app, list(args), env=env)
+    def run(*args: str, **settings: str) -> Result:
+        """Run the command; ``settings`` are more environment variables."""
+        return runner.invoke(cli_app, list(args), env={**env, **settings})
 
     return run
 

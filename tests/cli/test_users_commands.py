@@ -218,3 +218,20 @@ def test_audit_lists_what_the_cli_did(invoke: Invoke) -> None:
     assert len(lines) == 1
     assert '"actor_id": "system:cli"' in lines[0]
     assert bad_time.exit_code == 2
+
+
+def test_users_create_applies_the_password_policy(invoke: Invoke) -> None:
+    result = invoke(
+        "users",
+        "create",
+        "--email",
+        "weak@example.com",
+        "--name",
+        "Weak",
+        "--password",
+        "short",
+        OPENGROUPS_PASSWORD_MIN_LENGTH="8",
+    )
+
+    assert result.exit_code == 2
+    assert "at least 8 characters" in result.output

@@ -14,7 +14,7 @@ from opengroups.admin.forms import SHARE_CHOICES, text
 from opengroups.admin.web import Admin, AdminContext, PostedForm, attempt, back, page
 from opengroups.authz import service as authz_service
 from opengroups.caching import Caches
-from opengroups.dependencies import RuntimeDep, SessionDep
+from opengroups.dependencies import MAX_PAGE, RuntimeDep, SessionDep
 from opengroups.groups import service as groups_service
 from opengroups.groups.hierarchy import TreeNode
 from opengroups.kit.pagination import page_count
@@ -40,7 +40,7 @@ async def groups_page(
     admin: Admin,
     session: SessionDep,
     query: Annotated[str, Query(max_length=255)] = "",
-    page_number: Annotated[int, Query(alias="page", ge=1)] = 1,
+    page_number: Annotated[int, Query(alias="page", ge=1, le=MAX_PAGE)] = 1,
 ) -> HTMLResponse:
     tree = await groups_service.tree(session)
     rows, total = groups_service.tree_page(
@@ -232,7 +232,7 @@ async def members_page(
     runtime: RuntimeDep,
     membership: Annotated[str, Query(pattern="^(direct|inherited|effective)$")] = "effective",
     query: Annotated[str, Query(max_length=255)] = "",
-    page_number: Annotated[int, Query(alias="page", ge=1)] = 1,
+    page_number: Annotated[int, Query(alias="page", ge=1, le=MAX_PAGE)] = 1,
     find: Annotated[str, Query(max_length=255)] = "",
 ) -> HTMLResponse:
     return await _members_view(

@@ -16,7 +16,7 @@ from opengroups.audit import service as audit_service
 from opengroups.auths import service as auths_service
 from opengroups.auths.schemas import SigninForm
 from opengroups.authz import service as authz_service
-from opengroups.dependencies import RuntimeDep, SessionDep
+from opengroups.dependencies import INT64_MAX, MAX_PAGE, RuntimeDep, SessionDep
 from opengroups.errors import OpenGroupsError
 from opengroups.kit.pagination import page_count
 from opengroups.models import User
@@ -110,7 +110,7 @@ async def users_page(
     admin: Admin,
     session: SessionDep,
     query: Annotated[str, Query(max_length=255)] = "",
-    page_number: Annotated[int, Query(alias="page", ge=1)] = 1,
+    page_number: Annotated[int, Query(alias="page", ge=1, le=MAX_PAGE)] = 1,
 ) -> HTMLResponse:
     listing = await users_service.list_users(
         session,
@@ -176,7 +176,7 @@ async def audit_page(
     actor_id: str = "",
     resource_type: str = "",
     resource_id: str = "",
-    cursor: int | None = None,
+    cursor: Annotated[int | None, Query(ge=0, le=INT64_MAX)] = None,
 ) -> HTMLResponse:
     events = await audit_service.list_events(
         session,

@@ -8,7 +8,13 @@ from fastapi import APIRouter, Query
 
 from opengroups.audit import service
 from opengroups.audit.schemas import AuditPage, ChangeFeedResponse
-from opengroups.dependencies import AdminUser, DatabaseDep, SessionDep
+from opengroups.dependencies import (
+    INT64_MAX,
+    INT64_MIN,
+    AdminUser,
+    DatabaseDep,
+    SessionDep,
+)
 
 router = APIRouter(tags=["audit"])
 
@@ -21,9 +27,15 @@ async def list_events(
     action: str | None = None,
     resource_type: str | None = None,
     resource_id: str | None = None,
-    since: Annotated[int | None, Query(description="From this time (epoch ms).")] = None,
-    until: Annotated[int | None, Query(description="Before this time (epoch ms).")] = None,
-    cursor: Annotated[int | None, Query(description="next_cursor of the previous page.")] = None,
+    since: Annotated[
+        int | None, Query(ge=INT64_MIN, le=INT64_MAX, description="From this time (epoch ms).")
+    ] = None,
+    until: Annotated[
+        int | None, Query(ge=INT64_MIN, le=INT64_MAX, description="Before this time (epoch ms).")
+    ] = None,
+    cursor: Annotated[
+        int | None, Query(ge=0, le=INT64_MAX, description="next_cursor of the previous page.")
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 50,
 ) -> AuditPage:
     """Who changed what and when, newest first, with before and after."""
@@ -44,7 +56,9 @@ async def list_events(
 async def changes(
     database: DatabaseDep,
     _admin: AdminUser,
-    cursor: Annotated[int, Query(ge=0, description="The last change you have seen (0: all).")] = 0,
+    cursor: Annotated[
+        int, Query(ge=0, le=INT64_MAX, description="The last change you have seen (0: all).")
+    ] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     wait: Annotated[
         float, Query(ge=0, le=60, description="Seconds to wait for a change (long poll).")

@@ -6,7 +6,14 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Response
 
-from opengroups.dependencies import AdminUser, RuntimeDep, SessionDep, VerifiedUser
+from opengroups.dependencies import (
+    AdminUser,
+    Offset,
+    Page,
+    RuntimeDep,
+    SessionDep,
+    VerifiedUser,
+)
 from opengroups.grants import preview
 from opengroups.groups import service, visibility
 from opengroups.groups.schemas import (
@@ -46,7 +53,7 @@ async def list_groups(
     share: bool | None = None,
     query: Annotated[str | None, Query(max_length=255)] = None,
     limit: Annotated[int | None, Query(ge=1, le=1000)] = None,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> list[GroupResponse]:
     """Groups visible to the caller, newest change first; ``X-Total-Count`` holds the total.
 
@@ -117,7 +124,7 @@ async def list_group_members(
     _admin: AdminUser,
     membership: MembershipFilter = "effective",
     query: Annotated[str | None, Query(max_length=255)] = None,
-    page: Annotated[int, Query(ge=1)] = 1,
+    page: Page = 1,
     limit: Annotated[int, Query(ge=1, le=1000)] = memberships_service.MEMBERS_PAGE_SIZE,
 ) -> GroupMembersResponse:
     """A page of members: ``direct``, ``inherited`` (through a group below) or ``effective``

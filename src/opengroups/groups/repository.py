@@ -9,6 +9,7 @@ from sqlalchemy import ColumnElement, Row, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
+from opengroups.groups.names import name_key
 from opengroups.kit.sql import chunked, escape_like
 from opengroups.models import Group, GroupMember, GroupMemberSource
 
@@ -48,7 +49,7 @@ def _where(
     """``conditions`` plus a case-insensitive substring match of ``query`` on the name."""
     where = list(conditions)
     if query:
-        pattern = f"%{escape_like(query.casefold())}%"
+        pattern = f"%{escape_like(name_key(query))}%"
         where.append(Group.name_key.like(pattern, escape="\\"))
     return where
 

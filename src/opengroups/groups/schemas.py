@@ -3,12 +3,16 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
+from opengroups.groups.names import check_name
 from opengroups.permissions.share import parse_share
 from opengroups.schemas_common import MAX_USER_IDS, Description, Name
+
+# A group's name: trimmed, 1 to 255 characters, nothing invisible in it (``names``).
+GroupName = Annotated[Name, AfterValidator(check_name)]
 
 
 def normalize_group_data(data: dict[str, Any] | None) -> dict[str, Any] | None:
@@ -49,7 +53,7 @@ class _GroupDataMixin(BaseModel):
 class GroupForm(_GroupDataMixin):
     """Create a group. Fields the server owns (``id``, ``user_id``, timestamps) are ignored."""
 
-    name: Name
+    name: GroupName
     description: Description = ""
     permissions: dict[str, Any] | None = None
     data: dict[str, Any] | None = None
@@ -63,7 +67,7 @@ class GroupUpdateForm(_GroupDataMixin):
     (``null`` clears it); ``data`` is merged into the stored data, ``config`` key by key.
     """
 
-    name: Name | None = None
+    name: GroupName | None = None
     description: Description | None = None
     permissions: dict[str, Any] | None = None
     data: dict[str, Any] | None = None

@@ -19,6 +19,7 @@ from opengroups.audit import recorder
 from opengroups.config import Settings
 from opengroups.errors import GroupNotFound, HierarchyError, NameTaken
 from opengroups.groups import hierarchy, repository
+from opengroups.groups.names import name_key
 from opengroups.groups.schemas import GroupForm, GroupModel, GroupResponse, GroupUpdateForm
 from opengroups.kit.etags import Tagged, check_if_match
 from opengroups.kit.locks import Lock, hold
@@ -117,7 +118,7 @@ async def _check_parent(
 
 
 async def _check_name_free(session: AsyncSession, name: str, *, except_id: str | None) -> str:
-    key = name.casefold()
+    key = name_key(name)
     existing = await repository.get_group_by_name_key(session, key)
     if existing is not None and existing.id != except_id:
         raise NameTaken(name)
@@ -155,7 +156,7 @@ def insert_group(
     group = Group(
         id=group_id,
         user_id=owner_id,
-        name_key=name.casefold(),
+        name_key=name_key(name),
         created_at=created_at,
         updated_at=now,
         revision=1,
@@ -212,7 +213,7 @@ async def apply_changes(
     for key, value in changes.items():
         setattr(group, key, value)
         if key == "name":
-            group.name_key = value.casefold()
+            group.name_key = name_key(value)
     after = snapshot(group)
     if after == before:
         return False
@@ -319,8 +320,8 @@ def tree_page(
     """A page of ``tree``'s nodes, optionally only those whose name contains ``query``
     (ignoring case), and how many there are in all."""
     if query:
-        wanted = query.casefold()
-        nodes = [node for node in nodes if wanted in node.name.casefold()]
+        wanted = name_key(query)
+        nodes = [node for node in nodes if wanted in name_key(node.name)]
     start = offset_of(page, page_size)
     return list(nodes[start : start + page_size]), len(nodes)
 

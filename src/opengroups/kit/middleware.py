@@ -1,9 +1,11 @@
-"""Refuse request bodies over the configured size with 413, before any handler reads them."""
+"""Request middleware: bodies over the configured size refused with 413 before any handler reads
+them, unstorable text refused with 422, and a request id on every request."""
 
 from __future__ import annotations
 
 import json
 import uuid
+from urllib.parse import unquote_plus
 
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -115,3 +117,118 @@ class RequestIdMiddleware:
             await send(message)
 
         await self.app(scope, receive, send_with_id)
+
+
+class UnstorableTextMiddleware:
+    """Refuse (422) request text that no database can store, wherever it comes in: NUL
+    characters (PostgreSQL refuses them in text, SQLite would keep them and the data could then
+    not move to PostgreSQL) and unpaired UTF-16 surrogates (which UTF-8 cannot encode).
+
+    In a JSON body they can only arrive as ``\\u`` escapes, so a body without that sequence is
+    passed on unread; one with it is decoded and its strings (and keys) checked. Paths, query
+    strings and form bodies are checked after percent-decoding. Bodies are bounded already by
+    ``BodySizeLimitMiddleware`` (outside this one).
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        problem = _unstorable(scope["path"], "path") or _unstorable(
+            unquote_plus(scope.get("query_string", b"").decode("latin-1")), "query"
+        )
+        if problem is None:
+            content_type = dict(scope["headers"]).get(b"content-type", b"").split(b";")[0]
+            if content_type in _CHECKED_BODIES:
+                body, receive = await _buffered(receive)
+                problem = _body_problem(content_type, body)
+        if problem is not None:
+            await _send_json(send, 422, problem)
+            return
+        await self.app(scope, receive, send)
+
+
+_CHECKED_BODIES = {b"application/json", b"application/x-www-form-urlencoded", b"text/csv"}
+
+
+def _unstorable(text: str, where: str) -> str | None:
+    """What is wrong with ``text`` (at ``where``), or None."""
+    if text.isascii() and "\x00" not in text:
+        return None  # the common case, checked without a loop in Python
+    for index, char in enumerate(text):
+        if char == "\x00" or "\ud800" <= char <= "\udfff":
+            what = "a NUL character" if char == "\x00" else "an unpaired surrogate"
+            return f"{where}: text may not contain {what} (at position {index})."
+    return None
+
+
+def _walk(value: object, where: str) -> str | None:
+    if isinstance(value, str):
+        return _unstorable(value, where)
+    if isinstance(value, dict):
+        for key, item in value.items():
+            found = _unstorable(key, where) or _walk(item, f"{where}.{key}")
+            if found:
+                return found
+    if isinstance(value, list):
+        for index, item in enumerate(value):
+            found = _walk(item, f"{where}.{index}")
+            if found:
+                return found
+    return None
+
+
+def _body_problem(content_type: bytes, body: bytes) -> str | None:
+    if content_type == b"application/json":
+        if b"\\u" not in body:
+            return None  # NUL and surrogates can only be \u escapes in valid JSON
+        try:
+            decoded = json.loads(body)
+        except ValueError:
+            return None  # malformed: the route's own parsing answers it
+        return _walk(decoded, "body")
+    text = body.decode("utf-8", errors="replace")
+    if content_type == b"application/x-www-form-urlencoded":
+        text = unquote_plus(text)
+    return _unstorable(text, "body")
+
+
+async def _buffered(receive: Receive) -> tuple[bytes, Receive]:
+    """The whole body, and a ``receive`` that hands it on as one message."""
+    chunks: list[bytes] = []
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            break
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            break
+    body = b"".join(chunks)
+    sent = False
+
+    async def replay() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return body, replay
+
+
+async def _send_json(send: Send, status: int, detail: str) -> None:
+    body = json.dumps({"detail": detail}).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})

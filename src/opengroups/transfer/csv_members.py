@@ -21,6 +21,8 @@ HEADER = ["name", "email"]
 
 
 def _rows(text: str) -> list[list[str]]:
+    if "\x00" in text:
+        raise InvalidInput("The CSV may not contain NUL characters.")
     try:
         rows = list(csv.reader(io.StringIO(text)))
     except csv.Error as exc:

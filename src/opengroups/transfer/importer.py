@@ -17,6 +17,7 @@ from opengroups.config import Settings
 from opengroups.errors import Conflict
 from opengroups.groups import repository as groups_repository
 from opengroups.groups import service as groups_service
+from opengroups.groups.names import name_key
 from opengroups.memberships import repository as memberships
 from opengroups.memberships import service as memberships_service
 from opengroups.models import Group, MembershipSource, User, new_id, now_epoch
@@ -136,12 +137,12 @@ async def import_bundle(
     existing_by_key = {
         g.name_key: g
         for g in await groups_repository.groups_by_name_keys(
-            session, [g.name.strip().casefold() for g in plan.groups]
+            session, [name_key(g.name) for g in plan.groups]
         )
     }
     matches: dict[str, Group] = {}
     for group in plan.groups:
-        match = existing_by_id.get(group.id) or existing_by_key.get(group.name.strip().casefold())
+        match = existing_by_id.get(group.id) or existing_by_key.get(name_key(group.name))
         if match is not None:
             matches[group.id] = match
     if policy == "fail" and matches:
@@ -153,7 +154,7 @@ async def import_bundle(
         raise Conflict(f"These groups already exist (policy 'fail'): {names}.")
     for group in plan.groups:  # a rename onto another existing group's name
         match = matches.get(group.id)
-        other = existing_by_key.get(group.name.strip().casefold())
+        other = existing_by_key.get(name_key(group.name))
         if policy == "overwrite" and match and other and other.id != match.id:
             raise Conflict(
                 f"group '{group.name}' ({group.id}): its name belongs to another group "

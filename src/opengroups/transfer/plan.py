@@ -10,6 +10,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from opengroups.errors import InvalidInput
 from opengroups.groups.hierarchy import CycleError, depths
+from opengroups.groups.names import name_key
 from opengroups.groups.schemas import normalize_group_data
 from opengroups.permissions import Authz
 from opengroups.transfer.schemas import (
@@ -72,7 +73,7 @@ def validate(bundle: Bundle, authz: Authz) -> Plan:
         if group.id in seen_ids:
             raise InvalidBundle(f"{label}: the id appears twice in the bundle.")
         seen_ids.add(group.id)
-        key = group.name.strip().casefold()
+        key = name_key(group.name)
         if not key:
             raise InvalidBundle(f"{label}: the name is blank.")
         if key in seen_names:

@@ -18,7 +18,14 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from opengroups.schemas_common import MAX_DESCRIPTION_LENGTH, MAX_NAME_LENGTH
+from opengroups.groups.schemas import GroupName
+from opengroups.schemas_common import (
+    MAX_DESCRIPTION_LENGTH,
+    MAX_NAME_LENGTH,
+    Email,
+    Id,
+    Int64,
+)
 
 BUNDLE_FORMAT = "opengroups-bundle"
 BUNDLE_VERSION = 1
@@ -30,24 +37,25 @@ ImportPolicy = Literal["fail", "skip", "overwrite"]
 class BundleMember(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
-    id: str | None = Field(default=None, max_length=64)
-    email: str | None = Field(default=None, max_length=320)
+    id: Id | None = None
+    # Checked as every e-mail is (``/auths/add``): a member may be created from it.
+    email: Email | None = None
     name: str | None = Field(default=None, max_length=MAX_NAME_LENGTH)
 
 
 class BundleGroup(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
-    id: str = Field(min_length=1, max_length=64)
-    name: str = Field(min_length=1, max_length=MAX_NAME_LENGTH)
+    id: Id
+    name: GroupName
     description: str = Field(default="", max_length=MAX_DESCRIPTION_LENGTH)
-    parent_group_id: str | None = None
-    user_id: str | None = None
+    parent_group_id: Id | None = None
+    user_id: Id | None = None
     data: dict[str, Any] | None = None
     meta: dict[str, Any] | None = None
     permissions: dict[str, Any] | None = None
-    created_at: int | None = None
-    updated_at: int | None = None
+    created_at: Int64 | None = None
+    updated_at: Int64 | None = None
     members: list[BundleMember] = []
 
 
@@ -69,17 +77,17 @@ class OpenWebUIGroupExport(BaseModel):
 
     model_config = ConfigDict(extra="ignore")
 
-    id: str = Field(min_length=1, max_length=64)
-    name: str = Field(min_length=1, max_length=MAX_NAME_LENGTH)
+    id: Id
+    name: GroupName
     description: str | None = Field(default="", max_length=MAX_DESCRIPTION_LENGTH)
-    parent_group_id: str | None = None
-    user_id: str | None = None
+    parent_group_id: Id | None = None
+    user_id: Id | None = None
     data: dict[str, Any] | None = None
     meta: dict[str, Any] | None = None
     permissions: dict[str, Any] | None = None
-    created_at: int | None = None
-    updated_at: int | None = None
-    user_ids: list[str] = []
+    created_at: Int64 | None = None
+    updated_at: Int64 | None = None
+    user_ids: list[Id] = []
 
     def as_bundle_group(self) -> BundleGroup:
         return BundleGroup(

@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Header, Query, Response
 
-from opengroups.dependencies import AdminUser, RuntimeDep, SessionDep, VerifiedUser
+from opengroups.dependencies import AdminUser, Page, RuntimeDep, SessionDep, VerifiedUser
 from opengroups.errors import InvalidInput
 from opengroups.groups.schemas import GroupModel, UserGroupResponse
 from opengroups.kit.etags import matches_none
@@ -34,7 +34,7 @@ async def list_users(
     query: Annotated[str | None, Query(max_length=255)] = None,
     order_by: str = "created_at",
     direction: Literal["asc", "desc"] = "asc",
-    page: Annotated[int, Query(ge=1)] = 1,
+    page: Page = 1,
 ) -> UserGroupIdsListResponse:
     """A page of 30 users with their direct group ids. ``order_by`` is a column or
     ``group_id:<id>`` (that group's direct members first)."""

@@ -104,7 +104,7 @@ async def create_user(
         name=name,
         email=email,
         role=role,
-        password_hash=passwords.hash(password) if passwords and password else None,
+        password_hash=passwords.hash_new(password, email=email) if passwords and password else None,
         profile_image_url=profile_image_url,
     )
     await repository.add_user(session, user)
@@ -289,7 +289,7 @@ async def update_user(
             raise EmailTaken(changes["email"])
     password_changed = "password" in changes
     if password_changed:
-        user.password_hash = passwords.hash(changes.pop("password"))
+        user.password_hash = passwords.hash_new(changes.pop("password"), email=user.email)
     for field in ("role", "name", "email", "profile_image_url"):
         if field in changes:
             setattr(user, field, changes[field])
