@@ -25,6 +25,7 @@ from opengroups.grants.endpoints import router as grants_router
 from opengroups.groups.endpoints import router as groups_router
 from opengroups.kit.background import every
 from opengroups.kit.db import Database
+from opengroups.kit.faults import DATABASE_FAULTS, unavailable
 from opengroups.kit.middleware import (
     BodySizeLimitMiddleware,
     RequestIdMiddleware,
@@ -69,6 +70,19 @@ async def _handle_domain_error(_request: Request, exc: Exception) -> Response:
     return JSONResponse({"detail": exc.message}, status_code=exc.status_code, headers=headers)
 
 
+async def _handle_database_fault(_request: Request, exc: Exception) -> Response:
+    """503 with ``Retry-After`` for a database fault (``kit.faults``); anything else is a bug
+    and stays a 500."""
+    fault = unavailable(exc)
+    if fault is None:
+        raise exc
+    return JSONResponse(
+        {"detail": fault.message},
+        status_code=503,
+        headers={"Retry-After": str(fault.retry_after)},
+    )
+
+
 async def _admin_home() -> RedirectResponse:
     return RedirectResponse("/admin/groups", status_code=303)
 
@@ -107,6 +121,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.runtime = runtime
     app.add_exception_handler(OpenGroupsError, _handle_domain_error)
+    for fault in DATABASE_FAULTS:
+        app.add_exception_handler(fault, _handle_database_fault)
     app.add_middleware(UnstorableTextMiddleware)
     app.add_middleware(RequestIdMiddleware)
     app.add_middleware(

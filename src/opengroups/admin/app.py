@@ -13,11 +13,21 @@ from opengroups.admin import groups_pages, pages
 from opengroups.admin.web import AdminOnly, LoginRequired, error_page, login_redirect
 from opengroups.bootstrap import Runtime
 from opengroups.errors import OpenGroupsError
+from opengroups.kit.faults import DATABASE_FAULTS, unavailable
 
 
 async def _handle_domain_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, OpenGroupsError)
     return error_page(request, status=exc.status_code, detail=exc.message)
+
+
+async def _handle_database_fault(request: Request, exc: Exception) -> Response:
+    fault = unavailable(exc)
+    if fault is None:
+        raise exc
+    response = error_page(request, status=503, detail=fault.message)
+    response.headers["Retry-After"] = str(fault.retry_after)
+    return response
 
 
 async def _handle_login_required(_request: Request, exc: Exception) -> Response:
@@ -35,6 +45,8 @@ def create_admin_app(runtime: Runtime) -> FastAPI:
     admin = FastAPI(openapi_url=None, docs_url=None, redoc_url=None)
     admin.state.runtime = runtime
     admin.add_exception_handler(OpenGroupsError, _handle_domain_error)
+    for fault in DATABASE_FAULTS:
+        admin.add_exception_handler(fault, _handle_database_fault)
     admin.add_exception_handler(LoginRequired, _handle_login_required)
     admin.add_exception_handler(AdminOnly, _handle_admin_only)
     for router in (groups_pages.router, pages.router):

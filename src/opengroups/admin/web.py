@@ -129,7 +129,7 @@ def login_redirect(next_path: str) -> RedirectResponse:
 
 
 def error_page(request: Request, *, status: int, detail: str) -> HTMLResponse:
-    headings = {403: "Not allowed", 404: "Not found", 409: "Conflict"}
+    headings = {403: "Not allowed", 404: "Not found", 409: "Conflict", 503: "Try again shortly"}
     return page(
         request,
         "error.html",

@@ -30,6 +30,8 @@ from opengroups.kit.context import TrackedSession, TransactionContext, context_o
 from opengroups.kit.shared_counter import SharedCounter
 
 SQLITE_BUSY_TIMEOUT_SECONDS = 30
+# How long a request waits for a pooled PostgreSQL connection before it is answered 503.
+POOL_TIMEOUT_SECONDS = 10
 # Set on connections that will write: on SQLite their transaction opens with BEGIN IMMEDIATE.
 WRITE_OPTION = "opengroups_write"
 # Set on the statements of a server's background work (maintenance), so that whoever watches
@@ -42,16 +44,29 @@ def is_sqlite_url(url: str) -> bool:
 
 
 def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
-    """Build the async engine for ``url`` with the pragmas and transaction handling we rely on."""
+    """Build the async engine for ``url`` with the pragmas and transaction handling we rely on.
+
+    Bound parameters are never put in error messages or logs (``hide_parameters``): they can be
+    password hashes, API-key hashes and e-mail addresses.
+    """
     if is_sqlite_url(url):
         engine = create_async_engine(
             url,
             echo=echo,
+            hide_parameters=True,
             connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS},
         )
         _configure_sqlite(engine)
         return engine
-    return create_async_engine(url, echo=echo, pool_size=10, max_overflow=20, pool_pre_ping=True)
+    return create_async_engine(
+        url,
+        echo=echo,
+        hide_parameters=True,
+        pool_size=10,
+        max_overflow=20,
+        pool_pre_ping=True,
+        pool_timeout=POOL_TIMEOUT_SECONDS,
+    )
 
 
 def _configure_sqlite(engine: AsyncEngine) -> None:
