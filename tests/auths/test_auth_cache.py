@@ -37,20 +37,26 @@ async def test_role_and_profile_changes_are_seen_at_once(two_apps: tuple[Api, Ap
     assert (await me(a, user)).json()["role"] == "user"
     assert (await a.get("/api/v1/users/", user)).status_code == 403  # cached as a user
 
-    changed = await b.post(
-        f"/api/v1/users/{user.id}/update",
-        {"role": "admin", "name": "Renamed", "email": "renamed@example.com"},
+    renamed = await b.post(
+        f"/api/v1/users/{user.id}/update", {"name": "Renamed", "email": "renamed@example.com"}
     )
-    assert changed.status_code == 200, changed.text
-
+    assert renamed.status_code == 200, renamed.text
     body = (await me(a, user)).json()
-    assert body["role"] == "admin"
     assert (body["name"], body["email"]) == ("Renamed", "renamed@example.com")
-    assert (await a.get("/api/v1/users/", user)).status_code == 200
+
+    promoted = await b.post(f"/api/v1/users/{user.id}/update", {"role": "admin"})
+    assert promoted.status_code == 200, promoted.text
+    assert (await me(a, user)).status_code == 401  # a new role ends the sessions from before
+    signin = await a.client.post(
+        f"{AUTHS}/signin", json={"email": "renamed@example.com", "password": "user-pw"}
+    )
+    as_admin = Account(user.id, "renamed@example.com", signin.json()["token"])
+    assert (await me(a, as_admin)).json()["role"] == "admin"
+    assert (await a.get("/api/v1/users/", as_admin)).status_code == 200
 
     demoted = await b.post(f"/api/v1/users/{user.id}/update", {"role": "pending"})
     assert demoted.status_code == 200, demoted.text
-    assert (await a.get("/api/v1/users/", user)).status_code == 401  # pending: refused
+    assert (await a.get("/api/v1/users/", as_admin)).status_code == 401
 
 
 async def test_deleted_user_is_refused_at_once(two_apps: tuple[Api, Api]) -> None:

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from opengroups.kit.db import Database
-from tests.conftest import Api, refused, table_counts
+from tests.conftest import Account, Api, refused, table_counts
 from tests.users.conftest import USERS, insert_users, rows
 
 SIGNIN = "/api/v1/auths/signin"
@@ -15,6 +15,13 @@ SIGNIN = "/api/v1/auths/signin"
 
 def update_path(user_id: str) -> str:
     return f"{USERS}/{user_id}/update"
+
+
+async def signed_in_again(api: Api, account: Account) -> Account:
+    """A new role ends the sessions from before (``test_sessions.py``): a fresh sign-in."""
+    response = await api.client.post(SIGNIN, json={"email": account.email, "password": "user-pw"})
+    assert response.status_code == 200, response.text
+    return Account(account.id, account.email, response.json()["token"])
 
 
 async def test_update_changes_only_the_fields_sent(api: Api) -> None:
@@ -42,7 +49,9 @@ async def test_update_changes_the_role(api: Api) -> None:
     response = await api.post(update_path(user.id), {"role": "user"})
 
     assert response.json()["role"] == "user"
-    assert (await api.get(f"{USERS}/groups", account=user)).status_code == 200
+    assert (await api.get(f"{USERS}/groups", account=user)).status_code == 401  # ended
+    again = await signed_in_again(api, user)
+    assert (await api.get(f"{USERS}/groups", account=again)).status_code == 200
 
 
 async def test_update_can_promote_to_admin(api: Api) -> None:
@@ -50,7 +59,8 @@ async def test_update_can_promote_to_admin(api: Api) -> None:
 
     await api.post(update_path(user.id), {"role": "admin"})
 
-    assert (await api.get(f"{USERS}/", account=user)).status_code == 200
+    again = await signed_in_again(api, user)
+    assert (await api.get(f"{USERS}/", account=again)).status_code == 200
 
 
 async def test_update_email_is_lower_cased(api: Api) -> None:
@@ -143,7 +153,8 @@ async def test_another_admin_can_be_demoted(api: Api) -> None:
     response = await api.post(update_path(other_admin.id), {"role": "user"})
 
     assert response.json()["role"] == "user"
-    assert (await api.get(f"{USERS}/", account=other_admin)).status_code == 403
+    again = await signed_in_again(api, other_admin)
+    assert (await api.get(f"{USERS}/", account=again)).status_code == 403
 
 
 async def test_password_change_lets_the_user_sign_in_with_the_new_one(

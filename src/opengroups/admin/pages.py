@@ -87,7 +87,9 @@ async def login(
     response = RedirectResponse(_safe_next(next_path), status_code=303)
     response.set_cookie(
         cookies.COOKIE,
-        cookies.issue_session(user.id, secret=runtime.settings.resolved_secret_key()),
+        cookies.issue_session(
+            user.id, secret=runtime.settings.resolved_secret_key(), version=user.token_version
+        ),
         max_age=cookies.SESSION_SECONDS,
         httponly=True,
         samesite="lax",
@@ -98,7 +100,9 @@ async def login(
 
 
 @router.post("/logout")
-async def logout(form: PostedForm, admin: Admin) -> RedirectResponse:
+async def logout(form: PostedForm, admin: Admin, session: SessionDep) -> RedirectResponse:
+    """Sign out: the cookie goes, and with it every session of this admin (``sign_out``)."""
+    await auths_service.sign_out(session, user_id=admin.user.id)
     response = RedirectResponse("/admin/login", status_code=303)
     response.delete_cookie(cookies.COOKIE, path="/admin")
     return response

@@ -19,22 +19,32 @@ AUDIENCE = "opengroups-admin"
 SESSION_SECONDS = 12 * 3600
 
 
-def issue_session(user_id: str, *, secret: str) -> str:
+def issue_session(user_id: str, *, secret: str, version: int = 0) -> str:
+    """A session cookie for the user at their current token ``version`` (which sign-out and a
+    new password or role raise, ending it)."""
     now = int(time.time())
-    payload = {"id": user_id, "aud": AUDIENCE, "iat": now, "exp": now + SESSION_SECONDS}
+    payload = {
+        "id": user_id,
+        "ver": version,
+        "aud": AUDIENCE,
+        "iat": now,
+        "exp": now + SESSION_SECONDS,
+    }
     return jwt.encode(payload, secret, "HS256")
 
 
-def session_user_id(token: str | None, *, secret: str) -> str | None:
-    """The user id of a valid admin session cookie, else None."""
+def session_of(token: str | None, *, secret: str) -> tuple[str, int] | None:
+    """``(user id, token version)`` of a valid admin session cookie, else None."""
     if not token:
         return None
     try:
         payload = jwt.decode(token, secret, algorithms=["HS256"], audience=AUDIENCE)
     except jwt.PyJWTError:
         return None
-    user_id = payload.get("id")
-    return user_id if isinstance(user_id, str) else None
+    user_id, version = payload.get("id"), payload.get("ver", 0)
+    if not isinstance(user_id, str) or not isinstance(version, int):
+        return None
+    return user_id, version
 
 
 def csrf_token(session_token: str, *, secret: str) -> str:

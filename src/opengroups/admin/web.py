@@ -56,10 +56,10 @@ async def admin_context(request: Request, session: SessionDep, runtime: RuntimeD
     """The signed-in admin, read like any API caller (through the caches)."""
     secret = runtime.settings.resolved_secret_key()
     token = request.cookies.get(cookies.COOKIE)
-    user_id = cookies.session_user_id(token, secret=secret)
-    user = await users_cache.cached_user(session, runtime.caches, user_id) if user_id else None
-    if user is None or token is None:
-        raise LoginRequired(request.url.path)
+    signed = cookies.session_of(token, secret=secret)
+    user = await users_cache.cached_user(session, runtime.caches, signed[0]) if signed else None
+    if user is None or token is None or signed is None or user.token_version != signed[1]:
+        raise LoginRequired(request.url.path)  # none, expired, or ended by a sign-out
     if user.role != "admin":
         raise AdminOnly("Only administrators may use this page.")
     recorder.set_actor(session, user_id=user.id)

@@ -85,6 +85,15 @@ async def create_api_key(
     return ApiKeyResponse(api_key=key)
 
 
+@router.post("/signout")
+async def sign_out(session: SessionDep, user: CurrentUser) -> dict[str, bool]:
+    """End every token and admin session of the caller (on every device: sessions carry their
+    user's token version). API keys are not sessions and keep working; delete one with
+    ``DELETE /auths/api_key``."""
+    await service.sign_out(session, user_id=user.id)
+    return {"status": True}
+
+
 @router.delete("/api_key", response_model=bool)
 async def delete_api_key(session: SessionDep, user: VerifiedUser) -> bool:
     await service.delete_api_key(session, user_id=user.id)

@@ -19,17 +19,25 @@ class IssuedToken:
     expires_at: int
 
 
-def issue_token(user_id: str, *, secret: str, expires_in: int) -> IssuedToken:
-    """A signed JWT carrying the user id (claim ``id``, as Open WebUI's)."""
+def issue_token(user_id: str, *, secret: str, expires_in: int, version: int = 0) -> IssuedToken:
+    """A signed JWT carrying the user id (claim ``id``, as Open WebUI's) and the user's token
+    version (``ver``): raising the version ends every token issued before."""
     now = int(time.time())
     expires_at = now + expires_in
-    token = jwt.encode({"id": user_id, "iat": now, "exp": expires_at}, secret, JWT_ALGORITHM)
-    return IssuedToken(token=token, expires_at=expires_at)
+    claims = {"id": user_id, "ver": version, "iat": now, "exp": expires_at}
+    return IssuedToken(token=jwt.encode(claims, secret, JWT_ALGORITHM), expires_at=expires_at)
 
 
-def decode_token(token: str, *, secret: str) -> tuple[str, int] | None:
-    """The user id and expiry (epoch seconds) of a valid, unexpired token; None for anything
-    else."""
+@dataclass(frozen=True)
+class TokenClaims:
+    user_id: str
+    expires_at: int
+    # Tokens issued before versions existed carry none: they count as version 0.
+    version: int
+
+
+def decode_token(token: str, *, secret: str) -> TokenClaims | None:
+    """The claims of a valid, unexpired token; None for anything else."""
     try:
         payload = jwt.decode(
             token, secret, algorithms=[JWT_ALGORITHM], options={"require": ["exp"]}
@@ -37,9 +45,12 @@ def decode_token(token: str, *, secret: str) -> tuple[str, int] | None:
     except jwt.PyJWTError:
         return None
     user_id, expires_at = payload.get("id"), payload.get("exp")
+    version = payload.get("ver", 0)
     if not isinstance(user_id, str) or not isinstance(expires_at, int | float):
         return None
-    return user_id, int(expires_at)
+    if not isinstance(version, int) or isinstance(version, bool):
+        return None
+    return TokenClaims(user_id, int(expires_at), version)
 
 
 def new_api_key() -> str:

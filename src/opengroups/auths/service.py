@@ -71,7 +71,10 @@ async def _session_for(
     session: AsyncSession, authz: Authz, caches: Caches, user: User, settings: Settings
 ) -> SessionUserResponse:
     issued = issue_token(
-        user.id, secret=settings.resolved_secret_key(), expires_in=settings.jwt_expires_in
+        user.id,
+        secret=settings.resolved_secret_key(),
+        expires_in=settings.jwt_expires_in,
+        version=user.token_version,
     )
     permissions = await permissions_of(session, authz, caches, user)
     return session_response(
@@ -163,15 +166,17 @@ async def authenticate(
     Raises ``NotAuthenticated``."""
     if credential.startswith(API_KEY_PREFIX):
         return await _by_api_key(session, caches, hash_api_key(credential))
-    user_id = caches.tokens.value(credential)
-    if user_id is None:
-        decoded = decode_token(credential, secret=settings.resolved_secret_key())
-        if decoded is None:
+    verified = caches.tokens.value(credential)
+    if verified is None:
+        claims = decode_token(credential, secret=settings.resolved_secret_key())
+        if claims is None:
             raise _invalid_token()
-        user_id, expires_at = decoded
-        caches.tokens.put(credential, (user_id, expires_at))
+        verified = (claims.user_id, claims.version)
+        caches.tokens.put(credential, (verified, claims.expires_at))
+    user_id, version = verified
     user = await users_cache.cached_user(session, caches, user_id)
-    if user is None:  # deleted since the token was issued
+    # Deleted since the token was issued, or signed out, or given a new password or role.
+    if user is None or user.token_version != version:
         raise _invalid_token()
     return user
 
@@ -221,6 +226,15 @@ async def create_api_key(
         session, action="user.api_key.create", resource_type="user", resource_id=user.id
     )
     return key
+
+
+async def sign_out(session: AsyncSession, *, user_id: str) -> None:
+    """End every token and admin session of the user issued so far (API keys are separate
+    credentials and stay). Raises ``UserNotFound``."""
+    user = await users_service.lock_user(session, user_id, if_match=None)
+    users_service.end_sessions(user)
+    await session.flush()
+    recorder.record(session, action="user.signout", resource_type="user", resource_id=user.id)
 
 
 async def delete_api_key(session: AsyncSession, *, user_id: str) -> None:

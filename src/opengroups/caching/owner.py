@@ -3,7 +3,8 @@
 What is kept, and why it is never stale:
 
 - **Verified tokens** (``tokens``): a JWT's signature and claims never change, so a token that
-  verified once is kept with its expiry, which is checked on every use.
+  verified once is kept with its expiry, which is checked on every use; its version is checked
+  against the (exact) cached user's on every use too.
 - **Users by id** (``users``: their column values) and **effective permissions by user**
   (``permissions``): exact as of the cache revision the process has applied
   (``caching.revision``). Each committed change logs whom it affects; a process that observes a
@@ -44,7 +45,8 @@ class Caches:
     """The caches of one process (see the module's docstring)."""
 
     def __init__(self, *, max_users: int = 100_000, max_tokens: int = 10_000) -> None:
-        self.tokens: ExpiringLRU[str, str] = ExpiringLRU(max_tokens)
+        # token -> (user id, token version), with the token's expiry
+        self.tokens: ExpiringLRU[str, tuple[str, int]] = ExpiringLRU(max_tokens)
         self.users: LRU[str, dict[str, Any]] = LRU(max_users)
         self.api_keys: LRU[str, str] = LRU(max_users)
         self.permissions: LRU[str, EffectivePermissions] = LRU(max_users)

@@ -22,5 +22,8 @@ class User(Base):
     updated_at: Mapped[int] = mapped_column(BigInteger, default=now_epoch)
     # Incremented by every change of the row (memberships included, for groups): the ETag.
     revision: Mapped[int] = mapped_column(BigInteger, default=1, server_default="1")
+    # Carried by every token and admin session issued; raising it (sign-out, a new password, a
+    # new role) ends every one issued before.
+    token_version: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
 
     __table_args__ = (Index("ix_user_name_id", "name", "id"),)

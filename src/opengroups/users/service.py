@@ -243,6 +243,13 @@ def snapshot(user: User) -> dict[str, Any]:
     }
 
 
+def end_sessions(user: User) -> None:
+    """End every token and admin session issued to ``user`` so far (each carries the version
+    it was issued at). Also a change of the row (``user_changed``)."""
+    user.token_version += 1
+    user_changed(user)
+
+
 def user_changed(user: User) -> None:
     """Note a change of ``user``'s row: a new ETag. (Recording the change, which every change
     does, drops every process's cached copy of the user.)"""
@@ -296,7 +303,10 @@ async def update_user(
     after = snapshot(user)
     if after != before or password_changed:
         user.updated_at = now_epoch()
-        user_changed(user)
+        if password_changed or role_changes:
+            end_sessions(user)  # a new password or role: sessions from before must not last
+        else:
+            user_changed(user)
         await session.flush()
         recorder.record(
             session,
