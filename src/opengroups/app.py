@@ -15,6 +15,7 @@ from opengroups import __version__, bootstrap
 from opengroups.admin.app import create_admin_app
 from opengroups.audit import service as audit_service
 from opengroups.audit.endpoints import router as audit_router
+from opengroups.auths import throttle
 from opengroups.auths.endpoints import router as auths_router
 from opengroups.authz.endpoints import router as authz_router
 from opengroups.bootstrap import Runtime
@@ -44,13 +45,14 @@ def _maintenance(
     database: Database, settings: Settings, stop: asyncio.Event
 ) -> list[Coroutine[Any, Any, None]]:
     """The background work of a server process: the audit retention and the pruning of the
-    cache revision's log (at start-up, then hourly), and the reconciling of the revision hint
-    (every second)."""
+    cache revision's log and of old failed sign-ins (at start-up, then hourly), and the
+    reconciling of the revision hint (every second)."""
 
     async def prune() -> None:
         async with database.session(background=True) as session:
             await audit_service.prune(session, retention_days=settings.audit_retention_days)
             await revisions.prune_log(session)
+            await throttle.prune(session, throttle.Limits.of(settings))
 
     async def reconcile_hint() -> None:
         await revisions.reconcile(database)
@@ -66,7 +68,9 @@ def _maintenance(
 
 async def _handle_domain_error(_request: Request, exc: Exception) -> Response:
     assert isinstance(exc, OpenGroupsError)
-    headers = {"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else None
+    headers = dict(exc.headers or {})
+    if exc.status_code == 401:
+        headers["WWW-Authenticate"] = "Bearer"
     return JSONResponse({"detail": exc.message}, status_code=exc.status_code, headers=headers)
 
 

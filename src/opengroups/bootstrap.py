@@ -70,6 +70,7 @@ def build_runtime(settings: Settings | None = None) -> Runtime:
             time_cost=settings.password_hash_time_cost,
             memory_kib=settings.password_hash_memory_kib,
             min_length=settings.password_min_length,
+            concurrency=settings.password_hash_concurrency,
         ),
     )
 
@@ -103,6 +104,7 @@ async def start(runtime: Runtime) -> Database:
 
 
 async def stop(runtime: Runtime) -> None:
+    runtime.passwords.close()
     if runtime._database is not None:
         await runtime._database.dispose()
         runtime._database = None

@@ -34,6 +34,9 @@ class Settings(BaseSettings):
     max_import_bytes: int = Field(default=64 * 1024 * 1024, ge=1024)
     max_group_depth: int = Field(default=20, ge=1, le=1000)
     host: str = "127.0.0.1"
+    # Addresses of reverse proxies whose X-Forwarded-For / X-Forwarded-Proto are believed
+    # (comma-separated, or "*"); none: the connecting address is the client's.
+    trusted_proxies: str | None = None
     port: int = Field(default=8080, ge=1, le=65535)
     workers: int = Field(default=1, ge=1)
     migrate_on_start: bool = True
@@ -42,6 +45,10 @@ class Settings(BaseSettings):
     password_hash_time_cost: int = Field(default=3, ge=1, le=100)
     password_hash_memory_kib: int = Field(default=65536, ge=1024, le=4 * 1024 * 1024)
     password_min_length: int = Field(default=8, ge=1, le=1024)
+    password_hash_concurrency: int = Field(default=2, ge=1, le=64)
+    signin_window_seconds: int = Field(default=900, ge=1, le=7 * 24 * 3600)
+    signin_max_failures_per_account: int = Field(default=5, ge=1)
+    signin_max_failures_per_address: int = Field(default=50, ge=1)
     admin_bypass: bool = True
     cache_validation: Literal["auto", "host", "database"] = "auto"
     log_level: str = "info"
@@ -51,7 +58,7 @@ class Settings(BaseSettings):
     def _parse_share(cls, value: object) -> ShareSetting:
         return parse_share(value)
 
-    @field_validator("default_group_id", "permission_catalog", mode="before")
+    @field_validator("default_group_id", "permission_catalog", "trusted_proxies", mode="before")
     @classmethod
     def _blank_is_none(cls, value: object) -> object:
         if isinstance(value, str) and not value.strip():

@@ -17,6 +17,7 @@ from opengroups.audit import recorder
 from opengroups.auths import service as auths_service
 from opengroups.bootstrap import Runtime
 from opengroups.errors import AccessProhibited, NotAuthenticated, NotPermitted
+from opengroups.kit.context import Actor
 from opengroups.kit.db import Database
 from opengroups.models import User
 
@@ -49,16 +50,26 @@ async def get_database(request: Request) -> Database:
     return _runtime(request).database
 
 
+def _actor(request: Request) -> Actor:
+    return Actor(
+        address=request.client.host if request.client else None,
+        request_id=request.scope.get("state", {}).get("request_id"),
+    )
+
+
+async def get_actor(request: Request) -> Actor:
+    """Where the request comes from (its client's address and its id), for routes that open
+    their own transactions."""
+    return _actor(request)
+
+
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     """The request's one transaction: committed before the response is sent, rolled back on any
     error. Reads (GET) do not take SQLite's write lock."""
     database = _runtime(request).database
     async with database.session(write=request.method not in _READ_METHODS) as session:
-        recorder.set_actor(
-            session,
-            address=request.client.host if request.client else None,
-            request_id=request.scope.get("state", {}).get("request_id"),
-        )
+        actor = _actor(request)
+        recorder.set_actor(session, address=actor.address, request_id=actor.request_id)
         yield session
 
 
@@ -66,6 +77,7 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
 # (each dependency costs on every request).
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 DatabaseDep = Annotated[Database, Depends(get_database)]
+ActorDep = Annotated[Actor, Depends(get_actor)]
 # scope="function": the commit happens before the response leaves, so a client that gets 200
 # can rely on its change being stored, and a failed commit is reported as an error.
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]

@@ -9,6 +9,8 @@ class OpenGroupsError(Exception):
     """Base of every error the service raises on purpose."""
 
     status_code = 400
+    # Response headers the error comes with (``Retry-After`` on a 429, say).
+    headers: dict[str, str] | None = None
 
     def __init__(self, message: str, status_code: int | None = None) -> None:
         super().__init__(message)

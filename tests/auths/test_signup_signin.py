@@ -139,7 +139,10 @@ async def test_signin_with_bad_credentials_is_400(
     await signup(client, "me@example.com", password="s3cret")
 
     response = await refused(
-        database, client.post(f"{AUTHS}/signin", json={"email": email, "password": password}), 400
+        database,
+        client.post(f"{AUTHS}/signin", json={"email": email, "password": password}),
+        400,
+        recorded={"audit_event", "signin_failure"},  # the failure is counted and audited
     )
     assert "token" not in response.json()
 

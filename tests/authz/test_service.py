@@ -21,7 +21,7 @@ async def _users(runtime: Runtime) -> dict[str, str]:
         return {
             role: (
                 await users.create_user(
-                    session, None, name=role, email=f"{role}@example.com", role=role, password=None
+                    session, name=role, email=f"{role}@example.com", role=role, password_hash=None
                 )
             ).id
             for role in ("admin", "user", "pending")

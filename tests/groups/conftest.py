@@ -53,11 +53,10 @@ async def insert_users(database: Database, count: int, prefix: str = "bulk") -> 
         users = [
             await users_service.create_user(
                 session,
-                None,
                 name=f"{prefix} {n:03}",
                 email=f"{prefix}{n}@example.com",
                 role="user",
-                password=None,
+                password_hash=None,
             )
             for n in range(count)
         ]

@@ -21,7 +21,7 @@ from tests.conftest import transaction
 async def _owner(runtime: Runtime) -> User:
     async with transaction(runtime) as session:
         return await users.create_user(
-            session, None, name="Owner", email="owner@example.com", role="admin", password=None
+            session, name="Owner", email="owner@example.com", role="admin", password_hash=None
         )
 
 
@@ -89,7 +89,7 @@ async def test_a_change_of_reach_names_the_members_below(runtime: Runtime) -> No
     child = await _create(runtime, owner, "Child", parent_group_id=parent)
     async with transaction(runtime) as session:
         member = await users.create_user(
-            session, None, name="M", email="m@example.com", role="user", password=None
+            session, name="M", email="m@example.com", role="user", password_hash=None
         )
     async with transaction(runtime) as session:
         await memberships.add_members(session, group_id=child, user_ids=[member.id])

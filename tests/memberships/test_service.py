@@ -21,11 +21,11 @@ from tests.conftest import transaction
 async def _setup(runtime: Runtime, count: int) -> tuple[str, list[str]]:
     async with transaction(runtime) as session:
         owner = await users.create_user(
-            session, None, name="Owner", email="owner@example.com", role="admin", password=None
+            session, name="Owner", email="owner@example.com", role="admin", password_hash=None
         )
         people: list[User] = [
             await users.create_user(
-                session, None, name=f"P{n}", email=f"p{n}@example.com", role="user", password=None
+                session, name=f"P{n}", email=f"p{n}@example.com", role="user", password_hash=None
             )
             for n in range(count)
         ]

@@ -15,26 +15,27 @@ from opengroups.users.schemas import UserUpdateForm
 from tests.conftest import transaction
 
 
-async def test_a_created_user_is_recorded_and_their_password_hashed(runtime: Runtime) -> None:
+async def test_a_created_user_is_recorded_with_their_password_hash(runtime: Runtime) -> None:
+    password_hash = await runtime.passwords.hash_new("s3cret", email="ada@example.com")
     async with transaction(runtime) as session:
         user = await users.create_user(
             session,
-            runtime.passwords,
             name="Ada",
             email="Ada@Example.com",
             role="user",
-            password="s3cret",
+            password_hash=password_hash,
         )
         events = [(e["action"], e["resource_id"]) for e in context_of(session).events]
 
     assert user.email == "ada@example.com"
-    assert user.password_hash is not None
-    assert runtime.passwords.verify(user.password_hash, "s3cret")
+    assert user.password_hash == password_hash
+    assert await runtime.passwords.verify(user.password_hash, "s3cret")
+    assert not await runtime.passwords.verify(user.password_hash, "wrong")
     assert events == [("user.create", user.id)]
     async with transaction(runtime) as session:
         with pytest.raises(EmailTaken):
             await users.create_user(
-                session, None, name="Ada", email="ADA@example.com", role="user", password=None
+                session, name="Ada", email="ADA@example.com", role="user", password_hash=None
             )
 
 
@@ -42,15 +43,14 @@ async def test_an_update_returns_the_new_revision(runtime: Runtime) -> None:
     async with transaction(runtime) as session:
         admin = await users.register_user(
             session,
-            runtime.passwords,
             name="Admin",
             email="admin@example.com",
             role="admin",
-            password=None,
+            password_hash=None,
             settings=runtime.settings,
         )
         user = await users.create_user(
-            session, None, name="Ben", email="ben@example.com", role="user", password=None
+            session, name="Ben", email="ben@example.com", role="user", password_hash=None
         )
 
     async with transaction(runtime) as session:
@@ -75,10 +75,10 @@ async def test_an_update_returns_the_new_revision(runtime: Runtime) -> None:
 async def test_deleting_a_user_drops_the_grants_naming_them(runtime: Runtime) -> None:
     async with transaction(runtime) as session:
         admin = await users.create_user(
-            session, None, name="Admin", email="admin@example.com", role="admin", password=None
+            session, name="Admin", email="admin@example.com", role="admin", password_hash=None
         )
         user = await users.create_user(
-            session, None, name="Cy", email="cy@example.com", role="user", password=None
+            session, name="Cy", email="cy@example.com", role="user", password_hash=None
         )
         session.add(
             AccessResource(resource_type="note", resource_id="n1", owner_id=user.id, created_at=0)

@@ -18,7 +18,9 @@ from opengroups.kit.faults import DATABASE_FAULTS, unavailable
 
 async def _handle_domain_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, OpenGroupsError)
-    return error_page(request, status=exc.status_code, detail=exc.message)
+    response = error_page(request, status=exc.status_code, detail=exc.message)
+    response.headers.update(exc.headers or {})
+    return response
 
 
 async def _handle_database_fault(request: Request, exc: Exception) -> Response:

@@ -15,8 +15,16 @@ from opengroups.admin.web import Admin, PostedForm, attempt, back, page
 from opengroups.audit import service as audit_service
 from opengroups.auths import service as auths_service
 from opengroups.auths.schemas import SigninForm
+from opengroups.auths.throttle import TooManyAttempts
 from opengroups.authz import service as authz_service
-from opengroups.dependencies import INT64_MAX, MAX_PAGE, RuntimeDep, SessionDep
+from opengroups.dependencies import (
+    INT64_MAX,
+    MAX_PAGE,
+    ActorDep,
+    DatabaseDep,
+    RuntimeDep,
+    SessionDep,
+)
 from opengroups.errors import OpenGroupsError
 from opengroups.kit.pagination import page_count
 from opengroups.models import User
@@ -48,21 +56,36 @@ async def login_page(
 
 @router.post("/login", response_model=None)
 async def login(
-    request: Request, session: SessionDep, runtime: RuntimeDep
+    request: Request, database: DatabaseDep, actor: ActorDep, runtime: RuntimeDep
 ) -> HTMLResponse | RedirectResponse:
-    """Sign in with an e-mail and password, or an API key. Only admins get a session."""
+    """Sign in with an e-mail and password (held to the same throttle as the API's sign-in), or
+    an API key. Only admins get a session."""
     form = await request.form()
     api_key, email = text(form, "api_key"), text(form, "email")
     password = form.get("password")
     user: User | None = None
     try:
         if api_key:
-            user = await auths_service.authenticate(
-                session, runtime.caches, credential=api_key, settings=runtime.settings
-            )
+            async with database.session(write=False) as session:
+                user = await auths_service.authenticate(
+                    session, runtime.caches, credential=api_key, settings=runtime.settings
+                )
         else:
             signin = SigninForm(email=email, password=password if isinstance(password, str) else "")
-            user = await auths_service.verify_credentials(session, runtime.passwords, form=signin)
+            user = await auths_service.checked_credentials(
+                database, runtime.passwords, form=signin, settings=runtime.settings, actor=actor
+            )
+    except TooManyAttempts as refused:
+        response = page(
+            request,
+            "login.html",
+            None,
+            next=text(form, "next"),
+            status_code=429,
+            failure=refused.message,
+        )
+        response.headers.update(refused.headers or {})
+        return response
     except (OpenGroupsError, ValidationError):
         user = None
     next_path = text(form, "next")
@@ -84,8 +107,8 @@ async def login(
             status_code=403,
             failure="Only administrators may use this page.",
         )
-    response = RedirectResponse(_safe_next(next_path), status_code=303)
-    response.set_cookie(
+    redirect = RedirectResponse(_safe_next(next_path), status_code=303)
+    redirect.set_cookie(
         cookies.COOKIE,
         cookies.issue_session(
             user.id, secret=runtime.settings.resolved_secret_key(), version=user.token_version
@@ -96,7 +119,7 @@ async def login(
         secure=request.url.scheme == "https",
         path="/admin",
     )
-    return response
+    return redirect
 
 
 @router.post("/logout")

@@ -15,9 +15,11 @@ from opengroups.auths.schemas import (
     SignupForm,
 )
 from opengroups.dependencies import (
+    ActorDep,
     AdminUser,
     BearerDep,
     CurrentUser,
+    DatabaseDep,
     RuntimeDep,
     SessionDep,
     VerifiedUser,
@@ -49,15 +51,24 @@ async def signup(form: SignupForm, session: SessionDep, runtime: RuntimeDep) -> 
     )
 
 
-@router.post("/signin", response_model=SessionUserResponse)
-async def signin(form: SigninForm, session: SessionDep, runtime: RuntimeDep) -> SessionUserResponse:
+@router.post(
+    "/signin",
+    response_model=SessionUserResponse,
+    responses={429: {"description": "Too many failed sign-ins; see Retry-After."}},
+)
+async def signin(
+    form: SigninForm, database: DatabaseDep, actor: ActorDep, runtime: RuntimeDep
+) -> SessionUserResponse:
+    """Sign in with an e-mail and password. Failed sign-ins are counted per account and per
+    address; past the limits the answer is 429 with ``Retry-After`` (``docs/security.md``)."""
     return await service.signin(
-        session,
+        database,
         runtime.authz,
         runtime.caches,
         runtime.passwords,
         form=form,
         settings=runtime.settings,
+        actor=actor,
     )
 
 

@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from opengroups.audit import recorder
+from opengroups.auths import throttle
 from opengroups.auths.admin_config import get_admin_config
 from opengroups.auths.schemas import AddUserForm, SessionUserResponse, SigninForm, SignupForm
 from opengroups.auths.security import (
@@ -20,6 +21,8 @@ from opengroups.authz import service as authz_service
 from opengroups.caching import Caches
 from opengroups.config import Settings
 from opengroups.errors import NotAuthenticated, NotPermitted, OpenGroupsError
+from opengroups.kit.context import Actor, context_of
+from opengroups.kit.db import Database
 from opengroups.kit.passwords import Passwords
 from opengroups.models import User
 from opengroups.permissions import Authz
@@ -92,7 +95,9 @@ async def signup(
     settings: Settings,
 ) -> SessionUserResponse:
     """Create an account. The very first account becomes admin; later ones get the configured
-    default role, and sign-up may be switched off (403). Raises ``EmailTaken``."""
+    default role, and sign-up may be switched off (403). Raises ``EmailTaken``,
+    ``InvalidInput`` (a password the policy refuses)."""
+    password_hash = await passwords.hash_new(form.password, email=form.email)  # before any lock
     await users_repository.lock_registration(session)  # two "first" sign-ups: one admin
     first = not await users_repository.has_any_user(session)
     config = await get_admin_config(session, settings=settings)
@@ -100,39 +105,71 @@ async def signup(
         raise NotPermitted("Sign-up is disabled on this instance. Ask an administrator.")
     user = await users_service.register_user(
         session,
-        passwords,
         name=form.name,
         email=form.email,
         role="admin" if first else config.DEFAULT_USER_ROLE,
-        password=form.password,
+        password_hash=password_hash,
         profile_image_url=form.profile_image_url,
         settings=settings,
     )
     return await _session_for(session, authz, caches, user, settings)
 
 
-async def verify_credentials(
-    session: AsyncSession, passwords: Passwords, *, form: SigninForm
+async def checked_credentials(
+    database: Database, passwords: Passwords, *, form: SigninForm, settings: Settings, actor: Actor
 ) -> User:
-    """The user with this e-mail and password. Raises ``InvalidCredentials`` (the same for an
-    unknown e-mail, which costs one verification too)."""
-    user = await users_repository.get_user_by_email(session, form.email)
-    if not passwords.verify(user.password_hash if user else None, form.password) or user is None:
-        raise InvalidCredentials()
-    return user
+    """The user with this e-mail and password, held to the sign-in throttle (``throttle``).
+
+    Checking the throttle and the password is a read; the password is verified in a worker
+    thread; the outcome (a failure counted, or the account's failures forgotten) and its audit
+    event are written in a short transaction of their own afterwards, which stays even when the
+    sign-in is refused. Raises ``TooManyAttempts`` (429) and ``InvalidCredentials`` (the same
+    for an unknown e-mail, which costs one verification too).
+    """
+    limits = throttle.Limits.of(settings)
+    attempt = throttle.Attempt(email=form.email, address=actor.address)
+    async with passwords.checking():
+        async with database.session(write=False) as session:
+            await throttle.refuse_if_throttled(session, attempt, limits)
+            user = await users_repository.get_user_by_email(session, form.email)
+        verified = await passwords.verify(user.password_hash if user else None, form.password)
+        async with database.session() as session:
+            context_of(session).act_as(
+                user_id=user.id if verified and user else None,
+                address=actor.address,
+                request_id=actor.request_id,
+            )
+            if verified and user is not None:
+                await throttle.forget_account(session, attempt)
+                _record_signin(session, "auth.signin", form.email)
+                return user
+            locked = await throttle.record_failure(session, attempt, limits)
+            _record_signin(session, "auth.signin.failure", form.email)
+            if locked:
+                _record_signin(session, "auth.signin.locked", form.email)
+    raise InvalidCredentials()
+
+
+def _record_signin(session: AsyncSession, action: str, email: str) -> None:
+    """Audit a sign-in outcome, by the e-mail tried (never the password). Not an event about a
+    user: it changes nothing anyone has cached."""
+    recorder.record(session, action=action, resource_type="auth", resource_id=email)
 
 
 async def signin(
-    session: AsyncSession,
+    database: Database,
     authz: Authz,
     caches: Caches,
     passwords: Passwords,
     *,
     form: SigninForm,
     settings: Settings,
+    actor: Actor,
 ) -> SessionUserResponse:
-    user = await verify_credentials(session, passwords, form=form)
-    return await _session_for(session, authz, caches, user, settings)
+    """Sign in (``checked_credentials``), and answer with a token and the permissions."""
+    user = await checked_credentials(database, passwords, form=form, settings=settings, actor=actor)
+    async with database.session(write=False) as session:
+        return await _session_for(session, authz, caches, user, settings)
 
 
 async def add_user(
@@ -145,13 +182,13 @@ async def add_user(
     settings: Settings,
 ) -> SessionUserResponse:
     """An admin creates an account (role ``pending`` unless given); the default group applies."""
+    password_hash = await passwords.hash_new(form.password, email=form.email)  # before any lock
     user = await users_service.register_user(
         session,
-        passwords,
         name=form.name,
         email=form.email,
         role=form.role,
-        password=form.password,
+        password_hash=password_hash,
         profile_image_url=form.profile_image_url,
         settings=settings,
     )

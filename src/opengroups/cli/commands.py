@@ -53,13 +53,15 @@ def create_user(*, email: str, name: str, role: str, password: str | None) -> Wo
         raise typer.Exit(EXIT_BAD_INPUT) from exc
 
     async def work(session: AsyncSession, runtime: Runtime) -> str:
+        password_hash = (
+            await runtime.passwords.hash_new(password, email=form.email) if password else None
+        )
         user = await users_service.register_user(
             session,
-            runtime.passwords,
             name=form.name,
             email=form.email,
             role=form.role,
-            password=password,
+            password_hash=password_hash,
             settings=runtime.settings,
         )
         return user.id

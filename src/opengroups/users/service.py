@@ -87,16 +87,16 @@ def _record_created(session: AsyncSession, user: User) -> None:
 
 async def create_user(
     session: AsyncSession,
-    passwords: Passwords | None,
     *,
     name: str,
     email: str,
     role: str,
-    password: str | None,
+    password_hash: str | None,
     profile_image_url: str | None = None,
 ) -> User:
-    """Insert a user (with ``password`` hashed by ``passwords``; none: an account without a
-    password) and record it. Raises ``EmailTaken`` (e-mails are unique, case-insensitively)."""
+    """Insert a user (``password_hash`` from ``Passwords.hash_new``, computed before the
+    transaction began; none: an account without a password) and record it. Raises
+    ``EmailTaken`` (e-mails are unique, case-insensitively)."""
     if await repository.get_user_by_email(session, email) is not None:
         raise EmailTaken(email)
     user = _new_user(
@@ -104,7 +104,7 @@ async def create_user(
         name=name,
         email=email,
         role=role,
-        password_hash=passwords.hash_new(password, email=email) if passwords and password else None,
+        password_hash=password_hash,
         profile_image_url=profile_image_url,
     )
     await repository.add_user(session, user)
@@ -135,12 +135,11 @@ def add_pending_users(session: AsyncSession, wanted: Sequence[tuple[str, str, st
 
 async def register_user(
     session: AsyncSession,
-    passwords: Passwords,
     *,
     name: str,
     email: str,
     role: str,
-    password: str | None,
+    password_hash: str | None,
     settings: Settings,
     profile_image_url: str | None = None,
 ) -> User:
@@ -151,11 +150,10 @@ async def register_user(
     """
     user = await create_user(
         session,
-        passwords,
         name=name,
         email=email,
         role=role,
-        password=password,
+        password_hash=password_hash,
         profile_image_url=profile_image_url,
     )
     if role == "admin" and await appconfig.recorded_primary_admin_id(session) is None:
@@ -278,9 +276,17 @@ async def update_user(
     """Apply the fields sent (``actor`` is the admin making the change). The primary admin's
     role cannot be changed; e-mails stay unique.
 
-    Raises ``UserNotFound``, ``PreconditionFailed``, ``NotPermitted``, ``EmailTaken``.
+    Raises ``UserNotFound``, ``PreconditionFailed``, ``NotPermitted``, ``EmailTaken``,
+    ``InvalidInput`` (a password the policy refuses).
     """
+    # Hashed before the first statement: no lock is held while argon2 works. (The policy is
+    # checked against the account's e-mail once the row is read.)
+    new_hash = None
+    if form.password is not None:
+        new_hash = await passwords.hash_new(form.password, email=form.email or "")
     user = await lock_user(session, user_id, if_match=if_match)
+    if form.password is not None:
+        passwords.check(form.password, email=form.email or user.email)
     before = snapshot(user)
     changes: dict[str, Any] = {
         key: value
@@ -296,7 +302,8 @@ async def update_user(
             raise EmailTaken(changes["email"])
     password_changed = "password" in changes
     if password_changed:
-        user.password_hash = passwords.hash_new(changes.pop("password"), email=user.email)
+        changes.pop("password")
+        user.password_hash = new_hash
     for field in ("role", "name", "email", "profile_image_url"):
         if field in changes:
             setattr(user, field, changes[field])
