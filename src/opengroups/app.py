@@ -28,8 +28,11 @@ from opengroups.kit.background import every
 from opengroups.kit.db import Database
 from opengroups.kit.faults import DATABASE_FAULTS, unavailable
 from opengroups.kit.middleware import (
+    ADMIN_POLICY,
+    DOCS_POLICY,
     BodySizeLimitMiddleware,
     RequestIdMiddleware,
+    SecurityHeadersMiddleware,
     UnstorableTextMiddleware,
 )
 from opengroups.system.endpoints import router as system_router
@@ -134,6 +137,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         max_bytes=runtime.settings.max_body_bytes,
         large_paths=IMPORT_PATHS,
         large_max_bytes=runtime.settings.max_import_bytes,
+    )
+    # Outermost, so that every answer carries them, the middlewares' own refusals included.
+    app.add_middleware(
+        SecurityHeadersMiddleware,
+        policies=(
+            ("/admin", ADMIN_POLICY),
+            ("/docs", DOCS_POLICY),
+            ("/redoc", DOCS_POLICY),
+        ),
     )
     for router in (
         system_router,

@@ -10,7 +10,13 @@ from fastapi import FastAPI, Request
 from fastapi.responses import Response
 
 from opengroups.admin import groups_pages, pages
-from opengroups.admin.web import AdminOnly, LoginRequired, error_page, login_redirect
+from opengroups.admin.web import (
+    AdminOnly,
+    LoginRequired,
+    SameOriginMiddleware,
+    error_page,
+    login_redirect,
+)
 from opengroups.bootstrap import Runtime
 from opengroups.errors import OpenGroupsError
 from opengroups.kit.faults import DATABASE_FAULTS, unavailable
@@ -51,6 +57,7 @@ def create_admin_app(runtime: Runtime) -> FastAPI:
         admin.add_exception_handler(fault, _handle_database_fault)
     admin.add_exception_handler(LoginRequired, _handle_login_required)
     admin.add_exception_handler(AdminOnly, _handle_admin_only)
+    admin.add_middleware(SameOriginMiddleware)
     for router in (groups_pages.router, pages.router):
         admin.router.routes.extend(router.routes)
     return admin

@@ -7,14 +7,15 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
-from urllib.parse import quote, urlencode
+from urllib.parse import quote, urlencode, urlsplit
 
 from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
-from starlette.datastructures import FormData
+from starlette.datastructures import FormData, Headers
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from opengroups.admin import session as cookies
 from opengroups.audit import recorder
@@ -139,3 +140,59 @@ def error_page(request: Request, *, status: int, detail: str) -> HTMLResponse:
         heading=headings.get(status, "Something is wrong"),
         detail=detail,
     )
+
+
+_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def _place(netloc: str, scheme: str) -> tuple[str, int | None]:
+    """Host and port of ``netloc``, the port defaulted from ``scheme``."""
+    parts = urlsplit(f"//{netloc}")
+    return (parts.hostname or "", parts.port or _DEFAULT_PORTS.get(scheme))
+
+
+def cross_site(headers: Headers) -> bool:
+    """Whether a request was sent by a page of another site: its ``Sec-Fetch-Site`` says so,
+    or its ``Origin`` (else its ``Referer``) names another host than the one it was sent to.
+
+    Ports default from the origin's own scheme on both sides, so that a TLS-terminating proxy
+    (which makes the request arrive over plain HTTP) does not make a same-site form look
+    foreign. A request with neither header is not from a browser page and is let through; the
+    form's CSRF token still has to be right."""
+    fetch_site = headers.get("sec-fetch-site")
+    if fetch_site is not None and fetch_site not in ("same-origin", "none"):
+        return True
+    origin = headers.get("origin") or headers.get("referer")
+    if origin is None:
+        return False
+    source = urlsplit(origin)
+    if origin == "null" or not source.netloc:
+        return True
+    scheme = source.scheme.lower()
+    return _place(source.netloc, scheme) != _place(headers.get("host", ""), scheme)
+
+
+class SameOriginMiddleware:
+    """Refuse (403) a form posted to the admin page from another site, before anything reads
+    it. The CSRF token in every form already refuses such a post once signed in; this also
+    covers the sign-in form, which has no session to derive a token from (a page elsewhere
+    could otherwise sign a visitor's browser in to an account of the attacker's)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if (
+            scope["type"] == "http"
+            and scope["method"] not in _SAFE_METHODS
+            and cross_site(Headers(scope=scope))
+        ):
+            refusal = error_page(
+                Request(scope),
+                status=403,
+                detail="This form was sent from another site. Open the admin page and retry.",
+            )
+            await refusal(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
