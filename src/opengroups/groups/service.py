@@ -22,6 +22,7 @@ from opengroups.groups import hierarchy, repository
 from opengroups.groups.names import name_key
 from opengroups.groups.schemas import GroupForm, GroupModel, GroupResponse, GroupUpdateForm
 from opengroups.kit.etags import Tagged, check_if_match
+from opengroups.kit.json_values import same_json
 from opengroups.kit.locks import Lock, hold
 from opengroups.kit.pagination import offset_of
 from opengroups.models import Group, User, new_id, now_epoch
@@ -148,17 +149,18 @@ def insert_group(
     owner_id: str,
     fields: Mapping[str, Any],
     created_at: int,
-    now: int,
+    updated_at: int,
 ) -> Group:
     """Add a new group (``fields``: name, description, data, meta, permissions, parent) to the
-    session and record it; the caller flushes. Checks none of its values."""
+    session and record it; the caller flushes. Checks none of its values. The timestamps are
+    the caller's: now for a new group, a bundle's own for an imported one."""
     name = fields["name"]
     group = Group(
         id=group_id,
         user_id=owner_id,
         name_key=name_key(name),
         created_at=created_at,
-        updated_at=now,
+        updated_at=updated_at,
         revision=1,
         **fields,
     )
@@ -197,7 +199,7 @@ async def create_group(
             "parent_group_id": form.parent_group_id,
         },
         created_at=now,
-        now=now,
+        updated_at=now,
     )
     await _flush_or_name_taken(session, form.name)
     return to_response(group, 0, redact=False)
@@ -208,7 +210,11 @@ async def apply_changes(
 ) -> bool:
     """Set these fields of a locked group (values already checked); when anything changed,
     give it a new revision and record the change, naming its effective members as affected
-    when its permissions or its place in the tree changed. Returns whether it changed."""
+    when its permissions or its place in the tree changed. Returns whether it changed (JSON
+    fields by value: ``kit.json_values``)."""
+    changes = {k: v for k, v in changes.items() if not same_json(getattr(group, k), v)}
+    if not changes:
+        return False
     before = snapshot(group)
     for key, value in changes.items():
         setattr(group, key, value)

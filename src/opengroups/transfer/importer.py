@@ -260,8 +260,9 @@ async def _apply(
             group_id=group.id,
             owner_id=group.user_id if group.user_id in known_users else actor_id,
             fields=_fields(group, plan, target_id.get(parent, parent) if parent else None),
+            # A move keeps when the group was made and last changed (docs/transfer.md).
             created_at=group.created_at or now,
-            now=now,
+            updated_at=group.updated_at or now,
         )
     await session.flush()
 
