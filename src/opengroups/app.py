@@ -10,8 +10,10 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.routing import APIRoute
+from starlette.routing import Match
 
-from opengroups import __version__, bootstrap
+from opengroups import __version__, bootstrap, openapi
 from opengroups.admin.app import create_admin_app
 from opengroups.audit import service as audit_service
 from opengroups.audit.endpoints import router as audit_router
@@ -90,6 +92,23 @@ async def _handle_database_fault(_request: Request, exc: Exception) -> Response:
     )
 
 
+async def _handle_method_not_allowed(request: Request, _exc: Exception) -> Response:
+    """405 with ``Allow`` naming every method of the path's resource. Starlette names only
+    those of the first route whose path matched, and several routes share a path (``GET`` and
+    ``POST /auths/admin/config``). Of the templates that match, the most specific is the
+    resource (``/users/groups``, not ``/users/{user_id}``)."""
+    templates: dict[int, set[str]] = {}
+    for route in request.app.routes:
+        if isinstance(route, APIRoute) and route.matches(request.scope)[0] is not Match.NONE:
+            templates.setdefault(len(route.param_convertors), set()).update(route.methods or ())
+    methods = templates[min(templates)] if templates else set()
+    return JSONResponse(
+        {"detail": f"{request.method} is not allowed here."},
+        status_code=405,
+        headers={"Allow": ", ".join(sorted(methods))},
+    )
+
+
 async def _admin_home() -> RedirectResponse:
     return RedirectResponse("/admin/groups", status_code=303)
 
@@ -127,7 +146,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.runtime = runtime
+    openapi.install(app, runtime.settings, runtime.authz.catalog)
     app.add_exception_handler(OpenGroupsError, _handle_domain_error)
+    app.add_exception_handler(405, _handle_method_not_allowed)
     for fault in DATABASE_FAULTS:
         app.add_exception_handler(fault, _handle_database_fault)
     app.add_middleware(UnstorableTextMiddleware)

@@ -27,7 +27,9 @@ class Settings(BaseSettings):
     jwt_expires_in: int = Field(default=4 * 7 * 24 * 3600, ge=60)
     default_user_role: Literal["pending", "user", "admin"] = "pending"
     enable_signup: bool = True
-    default_group_share: ShareSetting = True
+    # Written into each new group created without a ``share`` (Open WebUI 0.12.4 writes
+    # "members"); groups stored without one read as ``true`` (``permissions.share``).
+    default_group_share: ShareSetting = "members"
     default_group_id: str | None = None
     instance_name: str = "opengroups"
     max_body_bytes: int = Field(default=1024 * 1024, ge=1024)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Annotated
 
-from fastapi import Depends, Query, Request
+from fastapi import Depends, Header, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -30,6 +30,15 @@ INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 MAX_PAGE = 1_000_000_000
 Page = Annotated[int, Query(ge=1, le=MAX_PAGE, description="1-based page number.")]
 Offset = Annotated[int, Query(ge=0, le=INT64_MAX)]
+# ``*`` or entity tags (RFC 9110 §8.8.3) such as ``"3", W/"4"``; text of any other form names no
+# revision: ``If-Match`` then refuses (412), ``If-None-Match`` lets the read through.
+IfMatch = Annotated[
+    str | None,
+    Header(description='ETags from a GET (`"3"`): refuse with 412 if it changed since.'),
+]
+IfNoneMatch = Annotated[
+    str | None, Header(description='ETags (`"3"`): 304 if one is still current.')
+]
 _bearer = HTTPBearer(auto_error=False, description="A JWT from sign-in, or an API key (sk-...)")
 
 

@@ -7,8 +7,6 @@ from typing import Annotated
 
 from pydantic import AfterValidator, Field, StringConstraints
 
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-
 MAX_NAME_LENGTH = 255
 # Ids are stored in 36-character columns (a UUID's text).
 MAX_ID_LENGTH = 36
@@ -16,18 +14,40 @@ MAX_DESCRIPTION_LENGTH = 10_000
 MAX_USER_IDS = 10_000
 
 
+# The blanks around a value that are trimmed: what pydantic's ``strip_whitespace`` trims
+# (Unicode's White_Space). Patterns name them rather than use ``\s``, whose meaning differs
+# between Python (which adds U+001C..U+001F) and JSON Schema's ECMAScript (which adds U+FEFF).
+BLANKS = (
+    "\t\n\x0b\x0c\r \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007"
+    "\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
+)
+# An address: something, ``@``, something with a dot, no blank or control character inside
+# (``\x..`` escapes mean the same in Python's and ECMAScript's regular expressions).
+_ADDRESS_CHAR = f"[^@{BLANKS}\\x00-\\x1f\\x7f]"
+EMAIL_PATTERN = f"^[{BLANKS}]*{_ADDRESS_CHAR}+@{_ADDRESS_CHAR}+\\.{_ADDRESS_CHAR}+[{BLANKS}]*$"
+_EMAIL = re.compile(EMAIL_PATTERN)
+
+
 def _check_email(value: str) -> str:
-    value = value.strip().lower()
-    if not _EMAIL.match(value):
+    if not _EMAIL.fullmatch(value):
         raise ValueError("must be an e-mail address such as name@example.com")
-    return value
+    return value.strip(BLANKS).lower()
 
 
+# The ``pattern`` of each type is what the OpenAPI document says of it: what the validators
+# below accept (surrounding blanks are trimmed, so a name must show one non-blank).
 Name = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_NAME_LENGTH)
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_NAME_LENGTH),
+    Field(json_schema_extra={"pattern": f"[^{BLANKS}]"}),
 ]
 Description = Annotated[str, StringConstraints(max_length=MAX_DESCRIPTION_LENGTH)]
-Email = Annotated[str, StringConstraints(max_length=320), AfterValidator(_check_email)]
+Email = Annotated[
+    str,
+    StringConstraints(max_length=320),
+    AfterValidator(_check_email),
+    Field(json_schema_extra={"pattern": EMAIL_PATTERN}),
+]
 Password = Annotated[str, StringConstraints(min_length=1, max_length=1024)]
 # An id as stored; longer ones could never name a stored row.
 Id = Annotated[str, StringConstraints(min_length=1, max_length=MAX_ID_LENGTH)]

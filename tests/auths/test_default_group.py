@@ -13,11 +13,18 @@ async def test_admin_config_starts_without_a_default_group(api: Api) -> None:
     response = await api.get(CONFIG)
 
     assert response.status_code == 200, response.text
-    assert response.json() == {
+    config = response.json()
+    assert {
+        key: config[key] for key in ("ENABLE_SIGNUP", "DEFAULT_USER_ROLE", "DEFAULT_GROUP_ID")
+    } == {
         "ENABLE_SIGNUP": True,
         "DEFAULT_USER_ROLE": "pending",
         "DEFAULT_GROUP_ID": "",
     }
+    # Keys strict Open WebUI clients require, saying what this service does.
+    assert config["ENABLE_API_KEYS"] is True
+    assert config["ENABLE_CHANNELS"] is False
+    assert config["JWT_EXPIRES_IN"] == "2419200s"
 
 
 async def test_admin_config_is_for_admins(api: Api, database: Database) -> None:

@@ -49,7 +49,9 @@ async def test_changing_a_group_permissions(api: Api) -> None:
 
     await _ok(api.post(_group(group["id"], "/update"), {"permissions": GRANT}))
     assert await has(api, user, KEY) is True
-    await _ok(api.post(_group(group["id"], "/update"), {"permissions": None}))
+    await _ok(api.post(_group(group["id"], "/update"), {"permissions": None}))  # kept
+    assert await has(api, user, KEY) is True
+    await _ok(api.post(_group(group["id"], "/update"), {"permissions": {}}))
     assert await has(api, user, KEY) is False
 
 

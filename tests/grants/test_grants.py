@@ -127,6 +127,10 @@ async def test_public_read_makes_the_legacy_form_null(api: Api) -> None:
         pytest.param({"grants": [grant("role", "admin")]}, id="unknown-principal-type"),
         pytest.param({"grants": [grant("user", "u", "admin")]}, id="unknown-permission"),
         pytest.param({"grants": [grant("group", "*")]}, id="group-star"),
+        pytest.param({"access_control": {"read": {"user_ids": [""]}}}, id="legacy-empty-id"),
+        pytest.param(
+            {"access_control": {"write": {"group_ids": ["g" * 256]}}}, id="legacy-long-id"
+        ),
     ],
 )
 async def test_malformed_grants_are_422(api: Api, database: Database, body: Any) -> None:

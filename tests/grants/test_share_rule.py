@@ -46,13 +46,15 @@ async def test_non_admin_naming_a_group(
         assert group["id"] in response.json()["detail"]
 
 
-async def test_group_without_a_share_setting_follows_the_default(api: Api) -> None:
+async def test_a_new_group_without_a_share_setting_is_for_its_members(api: Api) -> None:
     group = await api.group("Plain")
     user = await api.user()
 
-    response = await put_grants(api, "model/m", {"grants": [grant("group", group["id"])]}, user)
+    refused = await put_grants(api, "model/m", {"grants": [grant("group", group["id"])]}, user)
+    await api.add(group["id"], user.id)
+    allowed = await put_grants(api, "model/m", {"grants": [grant("group", group["id"])]}, user)
 
-    assert response.status_code == 200, response.text
+    assert (refused.status_code, allowed.status_code) == (403, 200), allowed.text
 
 
 @pytest.mark.parametrize("via_child", [False, True], ids=["direct-member", "member-of-a-child"])

@@ -71,10 +71,12 @@ async def test_create_defaults_description_to_empty(api: Api) -> None:
 @pytest.mark.parametrize(
     ("data", "stored"),
     [
-        pytest.param(None, {"config": {"share": True}}, id="no-data"),
-        pytest.param({}, {"config": {"share": True}}, id="empty-data"),
-        pytest.param({"config": {}}, {"config": {"share": True}}, id="empty-config"),
-        pytest.param({"color": "red"}, {"color": "red", "config": {"share": True}}, id="no-config"),
+        pytest.param(None, {"config": {"share": "members"}}, id="no-data"),
+        pytest.param({}, {"config": {"share": "members"}}, id="empty-data"),
+        pytest.param({"config": {}}, {"config": {"share": "members"}}, id="empty-config"),
+        pytest.param(
+            {"color": "red"}, {"color": "red", "config": {"share": "members"}}, id="no-config"
+        ),
         pytest.param({"config": {"share": True}}, {"config": {"share": True}}, id="json-true"),
         pytest.param({"config": {"share": False}}, {"config": {"share": False}}, id="json-false"),
         pytest.param({"config": {"share": "false"}}, {"config": {"share": False}}, id="str-false"),
@@ -84,7 +86,7 @@ async def test_create_defaults_description_to_empty(api: Api) -> None:
         ),
         pytest.param(
             {"config": {"default_models": [" gpt-4 ", "llama", "gpt-4", "llama  "]}},
-            {"config": {"share": True, "default_models": ["gpt-4", "llama"]}},
+            {"config": {"share": "members", "default_models": ["gpt-4", "llama"]}},
             id="default-models",
         ),
     ],
@@ -121,7 +123,12 @@ async def _original(api: Api) -> dict[str, Any]:
             {"permissions": {"features": {"notes": False}}},
             id="permissions-replace",
         ),
-        pytest.param({"permissions": None}, {"permissions": None}, id="permissions-null"),
+        pytest.param({"permissions": {}}, {"permissions": {}}, id="permissions-cleared"),
+        pytest.param(
+            {"name": None, "description": None, "permissions": None, "data": None},
+            {},
+            id="nulls-keep",
+        ),
         pytest.param({"parent_group_id": None}, {"parent_group_id": None}, id="to-top"),
         pytest.param(
             {"data": {"config": {"default_models": ["m2", " m2 ", "m3"]}}},

@@ -163,7 +163,7 @@ async def test_non_admins_never_read_permissions_or_meta(api: Api, database: Dat
         assert seen["id"] == group["id"]
         assert seen["permissions"] is None
         assert seen["meta"] is None
-        assert seen["data"] == {"config": {"share": True}}
+        assert seen["data"] == {"config": {"share": "members"}}
         assert seen["member_count"] == 1
 
     (as_admin,) = await _list(api, await api.admin(), None)
@@ -174,7 +174,7 @@ async def test_non_admins_never_read_permissions_or_meta(api: Api, database: Dat
 
 
 @pytest.mark.parametrize("default", [False, "members"])
-async def test_default_share_applies_to_groups_without_share(
+async def test_default_share_is_written_into_new_groups_and_absent_share_reads_true(
     start_api: StartApi, default: bool | str
 ) -> None:
     started = await start_api(default_group_share=default)
@@ -188,12 +188,25 @@ async def test_default_share_applies_to_groups_without_share(
         await api.add(group["id"], member.id)
 
     assert created["data"] == {"config": {"share": default}}
-    shared_with_outsider = await _list(api, outsider, "true")
+    shared_with_outsider = {g["name"] for g in await _list(api, outsider, "true")}
     shared_with_member = {g["name"] for g in await _list(api, member, "true")}
     not_shared_for_member = {g["name"] for g in await _list(api, member, "false")}
-    both = {"Created without share", "Legacy row"}
-    assert shared_with_outsider == []
-    assert shared_with_member == (both if default == "members" else set())
-    assert not_shared_for_member == (set() if default == "members" else both)
+    # A row stored without ``share`` reads as the seed says: shared with everyone.
+    assert shared_with_outsider == {"Legacy row"}
+    assert shared_with_member == (
+        {"Created without share", "Legacy row"} if default == "members" else {"Legacy row"}
+    )
+    assert not_shared_for_member == (set() if default == "members" else {"Created without share"})
     info = await api.get(group_path(legacy["id"], "/info"), outsider)
-    assert info.status_code == 404
+    assert info.status_code == 200
+
+
+async def test_new_groups_are_visible_to_their_members_only_by_default(api: Api) -> None:
+    group = await api.group("Private by default")
+    member = await api.user()
+    outsider = await api.user()
+    await api.add(group["id"], member.id)
+
+    assert group["data"] == {"config": {"share": "members"}}
+    assert [g["name"] for g in await _list(api, member, "true")] == ["Private by default"]
+    assert await _list(api, outsider, "true") == []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 from pathlib import Path
 
@@ -65,11 +66,18 @@ async def test_cli_import_then_export_round_trip(migrated: str, tmp_path: Path) 
     assert [g["name"] for g in bundle["groups"]] == ["Parent", "Child"]
     assert bundle["groups"][0]["members"][0]["email"] == "new.person@example.com"
 
-    again = run_cli(
+    again = run_cli("import", str(source), database_url=migrated, data_dir=tmp_path)
+    assert again.returncode == 0, again.stderr
+    assert re.search(r"groups unchanged\s*│\s*2\b", again.stdout), again.stdout
+
+    bundle = json.loads(source.read_text())
+    bundle["groups"][0]["description"] = "edited since"
+    source.write_text(json.dumps(bundle))
+    differs = run_cli(
         "import", str(source), "--policy", "fail", database_url=migrated, data_dir=tmp_path
     )
-    assert again.returncode == 2
-    assert "already exist" in again.stderr
+    assert differs.returncode == 2
+    assert "differ from the bundle" in differs.stderr
 
 
 def test_cli_import_of_a_bad_file_exits_2(migrated: str, tmp_path: Path) -> None:

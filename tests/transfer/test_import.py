@@ -121,19 +121,43 @@ async def test_dry_run_reports_the_plan_and_writes_nothing(
     assert await snapshot(database) == before
 
 
-async def test_policy_fail_refuses_existing_groups_and_writes_nothing(
+async def test_policy_fail_refuses_existing_groups_that_differ_and_writes_nothing(
     api: Api, database: Database
 ) -> None:
     await populate(api)
     exported = await export_bundle(api)
+    staff = next(group for group in exported["groups"] if group["name"] == "Staff")
+    staff["description"] = "changed by the bundle"
     exported["groups"].append({"id": "brand-new", "name": "Brand new", "members": []})
     before = await snapshot(database)
 
     response = await import_bundle(api, exported, policy="fail")
 
     assert response.status_code == 409
-    assert "Staff" in response.json()["detail"]
+    detail = response.json()["detail"]
+    assert "'Staff'" in detail
+    assert "Brand new" not in detail
     assert await snapshot(database) == before
+
+
+async def test_the_same_bundle_imported_again_is_unchanged_under_policy_fail(
+    api: Api, sqlite_instance: OtherInstance
+) -> None:
+    await populate(api)
+    exported = await export_bundle(api)
+    other = await sqlite_instance()
+    first = await import_bundle(other, exported, create_missing_users="true")
+    assert first.status_code == 200, first.text
+    before = await export_bundle(other)
+
+    response = await import_bundle(other, exported, policy="fail")
+
+    assert response.status_code == 200, response.text
+    report = response.json()
+    assert report["unchanged"] == len(exported["groups"])
+    assert (report["added"], report["updated"], report["members_added"]) == (0, 0, 0)
+    assert {group["action"] for group in report["groups"]} == {"unchanged"}
+    assert comparable(await export_bundle(other)) == comparable(before)
 
 
 async def test_policy_skip_leaves_existing_groups_alone(api: Api) -> None:

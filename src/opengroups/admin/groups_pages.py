@@ -110,7 +110,7 @@ async def group_page(
         "group.html",
         admin,
         group=group,
-        share=read_share(group.data, runtime.settings.default_group_share),
+        share=read_share(group.data),
         share_choices=SHARE_CHOICES,
         sections=sections,
         parents=_choices(

@@ -15,6 +15,7 @@ from opengroups.dependencies import (
     DatabaseDep,
     SessionDep,
 )
+from opengroups.openapi import refusals
 
 router = APIRouter(tags=["audit"])
 
@@ -52,7 +53,7 @@ async def list_events(
     )
 
 
-@router.get("/api/v1/changes", response_model=ChangeFeedResponse)
+@router.get("/api/v1/changes", response_model=ChangeFeedResponse, responses=refusals(410))
 async def changes(
     database: DatabaseDep,
     _admin: AdminUser,

@@ -22,6 +22,7 @@ async def get_admin_config(session: AsyncSession, *, settings: Settings) -> Admi
         ENABLE_SIGNUP=stored.get(appconfig.ENABLE_SIGNUP, settings.enable_signup),
         DEFAULT_USER_ROLE=stored.get(appconfig.DEFAULT_USER_ROLE, settings.default_user_role),
         DEFAULT_GROUP_ID=stored.get(appconfig.DEFAULT_GROUP_ID, settings.default_group_id) or "",
+        JWT_EXPIRES_IN=f"{settings.jwt_expires_in}s",  # Open WebUI's duration syntax
     )
 
 

@@ -24,6 +24,7 @@ from opengroups.dependencies import (
     SessionDep,
     VerifiedUser,
 )
+from opengroups.openapi import refusals
 
 router = APIRouter(prefix="/api/v1/auths", tags=["auths"])
 
@@ -39,7 +40,7 @@ async def get_session_user(
     return service.session_response(user, token=token, expires_at=None, permissions=permissions)
 
 
-@router.post("/signup", response_model=SessionUserResponse)
+@router.post("/signup", response_model=SessionUserResponse, responses=refusals(403, 409))
 async def signup(form: SignupForm, session: SessionDep, runtime: RuntimeDep) -> SessionUserResponse:
     return await service.signup(
         session,
@@ -51,11 +52,7 @@ async def signup(form: SignupForm, session: SessionDep, runtime: RuntimeDep) -> 
     )
 
 
-@router.post(
-    "/signin",
-    response_model=SessionUserResponse,
-    responses={429: {"description": "Too many failed sign-ins; see Retry-After."}},
-)
+@router.post("/signin", response_model=SessionUserResponse, responses=refusals(400, 429))
 async def signin(
     form: SigninForm, database: DatabaseDep, actor: ActorDep, runtime: RuntimeDep
 ) -> SessionUserResponse:
@@ -72,7 +69,7 @@ async def signin(
     )
 
 
-@router.post("/add", response_model=SessionUserResponse)
+@router.post("/add", response_model=SessionUserResponse, responses=refusals(409))
 async def add_user(
     form: AddUserForm, session: SessionDep, runtime: RuntimeDep, _admin: AdminUser
 ) -> SessionUserResponse:
@@ -86,7 +83,7 @@ async def add_user(
     )
 
 
-@router.post("/api_key", response_model=ApiKeyResponse)
+@router.post("/api_key", response_model=ApiKeyResponse, responses=refusals(403))
 async def create_api_key(
     session: SessionDep, runtime: RuntimeDep, user: VerifiedUser
 ) -> ApiKeyResponse:
@@ -118,7 +115,7 @@ async def get_admin_config(
     return await admin_config.get_admin_config(session, settings=runtime.settings)
 
 
-@router.post("/admin/config", response_model=AdminConfig)
+@router.post("/admin/config", response_model=AdminConfig, responses=refusals(404))
 async def update_admin_config(
     form: AdminConfigForm, session: SessionDep, runtime: RuntimeDep, _admin: AdminUser
 ) -> AdminConfig:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, StrictBool
 
 from opengroups.permissions import Role
 from opengroups.schemas_common import Email, Name, Password
@@ -43,17 +43,38 @@ class ApiKeyResponse(BaseModel):
 
 
 class AdminConfig(BaseModel):
-    """The subset of Open WebUI's ``/auths/admin/config`` that concerns users and groups."""
+    """Open WebUI's ``/auths/admin/config``. The first three are opengroups' own settings; the
+    rest are there because clients that model the answer require them, and say what this
+    service does: API keys exist, JWTs last ``OPENGROUPS_JWT_EXPIRES_IN``, and the features of
+    Open WebUI's chat product are off. Posting them changes nothing."""
 
     ENABLE_SIGNUP: bool
     DEFAULT_USER_ROLE: Role
     DEFAULT_GROUP_ID: str
+    JWT_EXPIRES_IN: str
+    SHOW_ADMIN_DETAILS: bool = False
+    ADMIN_EMAIL: str | None = None
+    WEBUI_URL: str = ""
+    ENABLE_API_KEYS: bool = True
+    ENABLE_API_KEYS_ENDPOINT_RESTRICTIONS: bool = False
+    API_KEYS_ALLOWED_ENDPOINTS: str = ""
+    ENABLE_COMMUNITY_SHARING: bool = False
+    ENABLE_MESSAGE_RATING: bool = False
+    ENABLE_FOLDERS: bool = False
+    ENABLE_AUTOMATIONS: bool = False
+    ENABLE_CHANNELS: bool = False
+    ENABLE_CALENDAR: bool = False
+    ENABLE_MEMORIES: bool = False
+    ENABLE_MEMORY_SYSTEM_CONTEXT: bool = False
+    ENABLE_NOTES: bool = False
+    ENABLE_USER_WEBHOOKS: bool = False
+    ENABLE_USER_STATUS: bool = False
 
 
 class AdminConfigForm(BaseModel):
     # Open WebUI clients post their whole config form; keys we do not manage are ignored.
     model_config = ConfigDict(extra="ignore")
 
-    ENABLE_SIGNUP: bool | None = None
+    ENABLE_SIGNUP: StrictBool | None = None  # not 0 or "yes": the schema says boolean
     DEFAULT_USER_ROLE: Role | None = None
     DEFAULT_GROUP_ID: str | None = None

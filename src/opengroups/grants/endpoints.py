@@ -15,6 +15,7 @@ from opengroups.grants.schemas import (
     Permission,
     ResourceGrantsResponse,
 )
+from opengroups.openapi import refusals
 
 router = APIRouter(prefix="/api/v1/grants", tags=["grants"])
 
@@ -28,7 +29,9 @@ UserIdQuery = Annotated[
 ]
 
 
-@router.get("/{resource_type}/{resource_id}", response_model=ResourceGrantsResponse)
+@router.get(
+    "/{resource_type}/{resource_id}", response_model=ResourceGrantsResponse, responses=refusals(403)
+)
 async def get_grants(
     resource_type: ResourceTypePath,
     resource_id: ResourceIdPath,
@@ -41,7 +44,11 @@ async def get_grants(
     )
 
 
-@router.put("/{resource_type}/{resource_id}", response_model=ResourceGrantsResponse)
+@router.put(
+    "/{resource_type}/{resource_id}",
+    response_model=ResourceGrantsResponse,
+    responses=refusals(403, 404),
+)
 async def set_grants(
     resource_type: ResourceTypePath,
     resource_id: ResourceIdPath,
@@ -64,7 +71,11 @@ async def set_grants(
     )
 
 
-@router.get("/{resource_type}/{resource_id}/access", response_model=AccessCheckResponse)
+@router.get(
+    "/{resource_type}/{resource_id}/access",
+    response_model=AccessCheckResponse,
+    responses=refusals(403, 404),
+)
 async def check_access(
     resource_type: ResourceTypePath,
     resource_id: ResourceIdPath,
@@ -86,7 +97,9 @@ async def check_access(
     )
 
 
-@router.get("/{resource_type}", response_model=AccessibleResourcesResponse)
+@router.get(
+    "/{resource_type}", response_model=AccessibleResourcesResponse, responses=refusals(403, 404)
+)
 async def accessible_resources(
     resource_type: ResourceTypePath,
     session: SessionDep,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic.json_schema import SkipJsonSchema
 
 from opengroups.models.grant import EVERYONE
 
@@ -13,9 +14,33 @@ Permission = Literal["read", "write"]
 MAX_GRANTS = 1_000
 
 
+PrincipalId = Annotated[str, StringConstraints(min_length=1, max_length=255)]
+
+
 class GrantForm(BaseModel):
+    # The schema says what ``_anyone_reads_only`` checks.
+    model_config = ConfigDict(
+        json_schema_extra={
+            "allOf": [
+                {
+                    "if": {"properties": {"principal_type": {"const": "anyone"}}},
+                    "then": {
+                        "properties": {
+                            "principal_id": {"const": EVERYONE},
+                            "permission": {"const": "read"},
+                        }
+                    },
+                },
+                {
+                    "if": {"properties": {"principal_type": {"const": "group"}}},
+                    "then": {"properties": {"principal_id": {"not": {"const": EVERYONE}}}},
+                },
+            ]
+        }
+    )
+
     principal_type: PrincipalType
-    principal_id: Annotated[str, StringConstraints(min_length=1, max_length=255)]
+    principal_id: PrincipalId
     permission: Permission
 
     @model_validator(mode="after")
@@ -32,8 +57,9 @@ class GrantForm(BaseModel):
 class LegacyAudience(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    group_ids: list[str] = []
-    user_ids: list[str] = []
+    # Checked as grants' principals are (an empty id is no principal).
+    group_ids: Annotated[list[PrincipalId], Field(max_length=MAX_GRANTS)] = []
+    user_ids: Annotated[list[PrincipalId], Field(max_length=MAX_GRANTS)] = []
 
 
 class GrantsForm(BaseModel):
@@ -44,8 +70,20 @@ class GrantsForm(BaseModel):
     ``{"read": {"group_ids": [], "user_ids": []}, "write": {...}}`` = those principals.
     """
 
-    grants: list[GrantForm] | None = Field(default=None, max_length=MAX_GRANTS)
-    access_control: dict[str, LegacyAudience] | None = None
+    # The schema says what ``_one_form`` checks: one of the two, ``grants`` never null.
+    model_config = ConfigDict(
+        json_schema_extra={
+            "oneOf": [
+                {"required": ["grants"], "not": {"required": ["access_control"]}},
+                {"required": ["access_control"], "not": {"required": ["grants"]}},
+            ]
+        }
+    )
+
+    grants: Annotated[list[GrantForm], Field(max_length=MAX_GRANTS)] | SkipJsonSchema[None] = None
+    access_control: dict[str, LegacyAudience] | None = Field(
+        default=None, json_schema_extra={"propertyNames": {"enum": ["read", "write"]}}
+    )
 
     @model_validator(mode="after")
     def _one_form(self) -> GrantsForm:

@@ -121,7 +121,7 @@ async def _check_principals(
         raise NotPermitted("You may not share with users (access_grants.allow_users is off).")
     mine: set[str] | None = None
     for group_id in group_ids:
-        share = read_share(groups[group_id].data, settings.default_group_share)
+        share = read_share(groups[group_id].data)
         if share == SHARE_FALSE:
             raise NotPermitted(f"Group '{group_id}' does not accept shares (share is false).")
         if share == SHARE_MEMBERS:

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Query, Response
+from fastapi import APIRouter, Query, Response
 
 from opengroups.dependencies import (
     AdminUser,
+    IfMatch,
+    IfNoneMatch,
     Offset,
     Page,
     RuntimeDep,
@@ -30,13 +32,9 @@ from opengroups.memberships.schemas import (
     MembershipFilter,
     UserInfoResponse,
 )
+from opengroups.openapi import refusals
 
 router = APIRouter(prefix="/api/v1/groups", tags=["groups"])
-
-IfMatch = Annotated[
-    str | None, Header(description="An ETag from a GET: refuse (412) if the group changed since.")
-]
-IfNoneMatch = Annotated[str | None, Header(description="An ETag: 304 if still current.")]
 
 
 def _with_etag(response: Response, tagged: Tagged[GroupResponse]) -> GroupResponse:
@@ -74,7 +72,7 @@ async def list_groups(
     return groups
 
 
-@router.post("/create", response_model=GroupResponse)
+@router.post("/create", response_model=GroupResponse, responses=refusals(400, 404, 409))
 async def create_group(
     form: GroupForm, session: SessionDep, runtime: RuntimeDep, admin: AdminUser
 ) -> GroupResponse:
@@ -140,7 +138,7 @@ async def list_group_members(
     )
 
 
-@router.post("/id/{group_id}/update", response_model=GroupResponse)
+@router.post("/id/{group_id}/update", response_model=GroupResponse, responses=refusals(400, 409))
 async def update_group(
     group_id: str,
     form: GroupUpdateForm,

@@ -12,10 +12,39 @@ from __future__ import annotations
 
 import unicodedata
 
+from opengroups.schemas_common import BLANKS
+
 # Letters that render as nothing although Unicode counts them as letters or symbols.
 _BLANK_LOOKING = {"\u115f", "\u1160", "\u3164", "\uffa0", "\u2800"}
 # Control, format, surrogate, private use, unassigned; line and paragraph separators.
 _INVISIBLE_CATEGORIES = {"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"}
+
+
+def _refused(char: str) -> bool:
+    return char in _BLANK_LOOKING or unicodedata.category(char) in _INVISIBLE_CATEGORIES
+
+
+def name_pattern() -> str:
+    """A regular expression (JSON Schema ``pattern``) matching exactly the names
+    ``check_name`` accepts once the blanks around them are trimmed: no refused character, one
+    that is not blank. Surrogates are left out of it: requests carrying one alone are refused
+    before any schema is read. It walks this Python's whole Unicode database: build it once,
+    for the OpenAPI document."""
+    ranges: list[tuple[int, int]] = []
+    for code in range(0x110000):
+        if 0xD800 <= code <= 0xDFFF or not _refused(chr(code)):
+            continue
+        if ranges and ranges[-1][1] == code - 1:
+            ranges[-1] = (ranges[-1][0], code)
+        else:
+            ranges.append((code, code))
+
+    # The characters themselves, not escapes (``\\U`` is Python's alone): and none of them is
+    # special inside a character class.
+    refused = "".join(
+        chr(low) if low == high else f"{chr(low)}-{chr(high)}" for low, high in ranges
+    )
+    return f"^[{BLANKS}]*[^{refused}]*[^{refused}{BLANKS}][^{refused}]*[{BLANKS}]*$"
 
 
 def name_key(name: str) -> str:
@@ -27,7 +56,7 @@ def check_name(name: str) -> str:
     """``name`` if it has nothing invisible in it. Raises ``ValueError`` naming the first
     such character."""
     for position, char in enumerate(name):
-        if char in _BLANK_LOOKING or unicodedata.category(char) in _INVISIBLE_CATEGORIES:
+        if _refused(char):
             raise ValueError(
                 f"may not contain control or invisible characters "
                 f"(U+{ord(char):04X} at position {position})"

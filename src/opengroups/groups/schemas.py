@@ -12,7 +12,11 @@ from opengroups.permissions.share import parse_share
 from opengroups.schemas_common import MAX_USER_IDS, Description, Name
 
 # A group's name: trimmed, 1 to 255 characters, nothing invisible in it (``names``).
-GroupName = Annotated[Name, AfterValidator(check_name)]
+# Its schema's ``pattern`` is long (every refused range): the OpenAPI document adds it where it
+# sees this format (``opengroups.openapi``).
+GroupName = Annotated[
+    Name, AfterValidator(check_name), Field(json_schema_extra={"format": "group-name"})
+]
 
 
 def normalize_group_data(data: dict[str, Any] | None) -> dict[str, Any] | None:
@@ -61,10 +65,12 @@ class GroupForm(_GroupDataMixin):
 
 
 class GroupUpdateForm(_GroupDataMixin):
-    """Partial update: fields not sent stay unchanged.
+    """Partial update: fields not sent, or sent as null, stay unchanged (Open WebUI applies the
+    form without its nulls, and clients send the whole form).
 
-    ``parent_group_id: null`` moves the group to the top; ``permissions`` replaces the tree
-    (``null`` clears it); ``data`` is merged into the stored data, ``config`` key by key.
+    ``parent_group_id: null`` is the exception, as in Open WebUI: it moves the group to the
+    top. ``permissions`` replaces the tree (``{}`` clears it); ``data`` is merged into the
+    stored data, ``config`` key by key.
     """
 
     name: GroupName | None = None
@@ -72,13 +78,6 @@ class GroupUpdateForm(_GroupDataMixin):
     permissions: dict[str, Any] | None = None
     data: dict[str, Any] | None = None
     parent_group_id: str | None = None
-
-    @field_validator("name", "description")
-    @classmethod
-    def _not_null(cls, value: str | None) -> str:
-        if value is None:
-            raise ValueError("may be left out, but not null")
-        return value
 
 
 class UserIdsForm(BaseModel):

@@ -266,14 +266,14 @@ async def update_group(
     permissions = None if form.permissions is None else authz.validated(form.permissions)
     group = await lock_group(session, group_id, if_match=if_match)
     changes: dict[str, Any] = {}
-    if "name" in sent and form.name is not None:
+    if form.name is not None:
         await _check_name_free(session, form.name, except_id=group.id)
         changes["name"] = form.name
-    if "description" in sent and form.description is not None:
+    if form.description is not None:
         changes["description"] = form.description
-    if "permissions" in sent:
+    if form.permissions is not None:
         changes["permissions"] = permissions
-    if "data" in sent:
+    if form.data is not None:
         changes["data"] = _merge_data(group.data, form.data)
     if "parent_group_id" in sent and form.parent_group_id != group.parent_group_id:
         await _check_parent(

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from sqlalchemy import ColumnElement, String, literal_column
 
-from opengroups.permissions.share import ShareSetting, mode_of_setting
+from opengroups.permissions.share import ABSENT_SHARE, ShareSetting, mode_of_setting
 
 _DATA = '"group".data'
 
@@ -49,9 +49,9 @@ def _postgresql(default: str) -> str:
     )
 
 
-def share_mode(dialect: str, default: ShareSetting) -> ColumnElement[str]:
-    """The normalised share mode of the ``"group"`` rows of a query on the group table, for a
-    deployment whose groups without a stored ``share`` default to ``default``."""
+def share_mode(dialect: str, default: ShareSetting = ABSENT_SHARE) -> ColumnElement[str]:
+    """The normalised share mode of the ``"group"`` rows of a query on the group table, a
+    group without a stored ``share`` reading as ``default``."""
     literal = mode_of_setting(default)
     sql = _postgresql(literal) if dialect == "postgresql" else _sqlite(literal)
     return literal_column(sql, String())

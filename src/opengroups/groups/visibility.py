@@ -33,7 +33,7 @@ def _visibility(
     - ``share=true``: groups shared with everyone, plus members-only groups the viewer is in;
     - ``share=false``: non-shared groups the viewer is in.
     """
-    mode = share_mode(session.get_bind().dialect.name, settings.default_group_share)
+    mode = share_mode(session.get_bind().dialect.name)
     if share is None:
         return [_VIEWERS_GROUP]
     if share:
@@ -75,7 +75,7 @@ async def can_see_group(
     """Admins see every group; others see groups shared with everyone and groups they are in."""
     if _sees_everything(viewer):
         return True
-    mode = share_mode(session.get_bind().dialect.name, settings.default_group_share)
+    mode = share_mode(session.get_bind().dialect.name)
     count = await repository.count_groups(
         session,
         conditions=[Group.id == group.id, or_(mode == SHARE_TRUE, _VIEWERS_GROUP)],

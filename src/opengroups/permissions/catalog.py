@@ -106,6 +106,21 @@ class Catalog:
     def default_tree(self) -> PermissionTree:
         return _nest(self.defaults)
 
+    def tree_schema(self) -> dict[str, Any]:
+        """The JSON Schema of the trees ``validate_tree`` accepts: catalog keys only, booleans
+        at the leaves, every key optional."""
+
+        def node(value: Any) -> dict[str, Any]:
+            if not isinstance(value, Mapping):
+                return {"type": "boolean"}
+            return {
+                "type": "object",
+                "properties": {key: node(item) for key, item in value.items()},
+                "additionalProperties": False,
+            }
+
+        return node(self.default_tree())
+
     def validate_tree(self, tree: object) -> PermissionTree:
         """Check a sparse tree: only catalog keys, booleans at the leaves, objects above them.
 

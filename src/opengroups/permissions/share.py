@@ -9,7 +9,7 @@ setting; ``groups/share_sql.py`` states the same reading in SQL.
   store booleans or ``"members"``; anything else is refused.
 - **Reads** of stored data (rows written elsewhere, older data) understand more: JSON
   ``true``/``false``, those strings and ``"1"`` in any case, numbers (``0`` is ``false``); an
-  absent or null value takes the configured default; anything else reads as ``false``, the
+  absent or null value reads as ``true`` (``ABSENT_SHARE``); anything else reads as ``false``, the
   least visible choice. (Open WebUI compares ``lower(share)`` as text, so JSON ``false`` never
   matches on SQLite: its weakness C1.)
 """
@@ -24,6 +24,10 @@ ShareSetting = bool | Literal["members"]
 SHARE_TRUE: ShareMode = "true"
 SHARE_FALSE: ShareMode = "false"
 SHARE_MEMBERS: ShareMode = "members"
+# How a group whose stored data has no ``share`` reads: shared with everyone, as the seed says
+# (rows imported, or written before the key existed). New groups get the key written
+# (``OPENGROUPS_DEFAULT_GROUP_SHARE``), so this applies to such rows only.
+ABSENT_SHARE: ShareSetting = True
 
 
 def parse_share(value: object) -> ShareSetting:
@@ -47,7 +51,7 @@ def mode_of_setting(value: ShareSetting) -> ShareMode:
     return SHARE_TRUE if value is True else SHARE_FALSE
 
 
-def read_share(data: Any, default: ShareSetting) -> ShareMode:
+def read_share(data: Any, default: ShareSetting = ABSENT_SHARE) -> ShareMode:
     """The share mode of a group's stored ``data``, read as the SQL expression reads it."""
     config = data.get("config") if isinstance(data, dict) else None
     if not isinstance(config, dict) or config.get("share") is None:

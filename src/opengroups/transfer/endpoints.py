@@ -10,6 +10,7 @@ from fastapi import APIRouter, Body, Query, Request, Response
 from opengroups.dependencies import AdminUser, RuntimeDep, SessionDep
 from opengroups.errors import InvalidInput
 from opengroups.groups.schemas import GroupExportResponse
+from opengroups.openapi import refusals
 from opengroups.transfer import csv_members, export, importer
 from opengroups.transfer.schemas import CsvImportReport, ImportPolicy, ImportReport
 
@@ -38,7 +39,7 @@ async def export_bundle(session: SessionDep, runtime: RuntimeDep, admin: AdminUs
     return Response(export.bundle_json(bundle), media_type="application/json")
 
 
-@router.post("/api/v1/transfer/import", response_model=ImportReport)
+@router.post("/api/v1/transfer/import", response_model=ImportReport, responses=refusals(409))
 async def import_bundle(
     session: SessionDep,
     runtime: RuntimeDep,

@@ -122,7 +122,8 @@ async def import_bundle(
 ) -> ImportReport:
     """Import groups, hierarchy, permissions, members (source ``import``) and defaults.
 
-    Existing groups are matched by id, then by name; ``policy`` says what happens to them:
+    Existing groups are matched by id, then by name. One equal to the bundle's is
+    ``unchanged`` under every policy; for the others ``policy`` says what happens:
     ``fail`` (409 naming them, nothing written), ``skip`` (left as they are) or ``overwrite``
     (made equal to the bundle; members the bundle no longer lists lose their ``import`` source,
     other sources are kept). Raises ``InvalidBundle``, ``Conflict``.
@@ -145,17 +146,10 @@ async def import_bundle(
         match = existing_by_id.get(group.id) or existing_by_key.get(name_key(group.name))
         if match is not None:
             matches[group.id] = match
-    if policy == "fail" and matches:
-        names = ", ".join(
-            sorted(
-                f"'{plan_group.name}'" for plan_group in plan.groups if plan_group.id in matches
-            )[:20]
-        )
-        raise Conflict(f"These groups already exist (policy 'fail'): {names}.")
     for group in plan.groups:  # a rename onto another existing group's name
         match = matches.get(group.id)
         other = existing_by_key.get(name_key(group.name))
-        if policy == "overwrite" and match and other and other.id != match.id:
+        if policy != "skip" and match and other and other.id != match.id:
             raise Conflict(
                 f"group '{group.name}' ({group.id}): its name belongs to another group "
                 f"({other.id})."
@@ -190,6 +184,10 @@ async def import_bundle(
             for g in plan.groups
             if g.id in matches and policy == "skip"
         ]
+        if policy == "fail":
+            _refuse_differing(
+                report, matched={matches[g.id].id for g in plan.groups if g.id in matches}
+            )
     except BaseException:
         await savepoint.rollback()
         raise
@@ -206,6 +204,22 @@ async def import_bundle(
                 after=report.model_dump(include=_SUMMARY),
             )
     return report
+
+
+def _refuse_differing(report: ImportReport, *, matched: set[str]) -> None:
+    """Policy ``fail``: existing groups the bundle would change are a conflict (the caller
+    rolls back); existing groups equal to the bundle's are ``unchanged``, so importing the same
+    bundle twice succeeds. Raises ``Conflict``."""
+    differing = sorted(
+        f"'{outcome.name}'"
+        for outcome in report.groups
+        if outcome.id in matched and outcome.action != "unchanged"
+    )
+    if differing:
+        raise Conflict(
+            f"These groups already exist and differ from the bundle (policy 'fail'; use "
+            f"'skip' or 'overwrite'): {', '.join(differing[:20])}."
+        )
 
 
 _SUMMARY = {
@@ -289,9 +303,10 @@ async def _apply(
         memberships_service.record_membership_change(
             session, group_id=gid, added=joined, removed=removed, source=_SOURCE
         )
-        if (to_add or removed) and action == "unchanged":
+        # A member who was one already (another source) is no change to the group.
+        if (joined or removed) and action == "unchanged":
             action = "updated"
-        if (to_add or removed) and group.id in matches:
+        if (joined or removed) and group.id in matches:
             await groups_repository.touch_group(session, matches[group.id], now)
         report.members_added += added
         report.members_removed += len(removed)

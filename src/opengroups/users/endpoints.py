@@ -4,12 +4,21 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Header, Query, Response
+from fastapi import APIRouter, Query, Response
 
-from opengroups.dependencies import AdminUser, Page, RuntimeDep, SessionDep, VerifiedUser
-from opengroups.errors import InvalidInput
+from opengroups.dependencies import (
+    AdminUser,
+    IfMatch,
+    IfNoneMatch,
+    Page,
+    RuntimeDep,
+    SessionDep,
+    VerifiedUser,
+)
 from opengroups.groups.schemas import GroupModel, UserGroupResponse
 from opengroups.kit.etags import matches_none
+from opengroups.openapi import refusals
+from opengroups.schemas_common import MAX_ID_LENGTH
 from opengroups.users import service
 from opengroups.users.repository import ORDERABLE_COLUMNS
 from opengroups.users.schemas import (
@@ -21,26 +30,24 @@ from opengroups.users.schemas import (
 
 router = APIRouter(prefix="/api/v1/users", tags=["users"])
 
-IfMatch = Annotated[
-    str | None, Header(description="An ETag from a GET: refuse (412) if the user changed since.")
-]
-IfNoneMatch = Annotated[str | None, Header(description="An ETag: 304 if still current.")]
-
 
 @router.get("/", response_model=UserGroupIdsListResponse)
 async def list_users(
     session: SessionDep,
     _admin: AdminUser,
     query: Annotated[str | None, Query(max_length=255)] = None,
-    order_by: str = "created_at",
+    order_by: Annotated[
+        str,
+        Query(
+            pattern=f"^({'|'.join(ORDERABLE_COLUMNS)}|group_id:.{{1,{MAX_ID_LENGTH}}})$",
+            description="A column, or group_id:<id>.",
+        ),
+    ] = "created_at",
     direction: Literal["asc", "desc"] = "asc",
     page: Page = 1,
 ) -> UserGroupIdsListResponse:
     """A page of 30 users with their direct group ids. ``order_by`` is a column or
     ``group_id:<id>`` (that group's direct members first)."""
-    if order_by not in ORDERABLE_COLUMNS and not order_by.startswith("group_id:"):
-        allowed = ", ".join([*ORDERABLE_COLUMNS, "group_id:<id>"])
-        raise InvalidInput(f"order_by must be one of {allowed}.")
     return await service.list_users(
         session, query=query, order_by=order_by, direction=direction, page=page
     )
@@ -85,7 +92,7 @@ async def get_user(
     return tagged.value
 
 
-@router.post("/{user_id}/update", response_model=UserModel)
+@router.post("/{user_id}/update", response_model=UserModel, responses=refusals(403, 409))
 async def update_user(
     user_id: str,
     form: UserUpdateForm,
@@ -103,7 +110,7 @@ async def update_user(
     return tagged.value
 
 
-@router.delete("/{user_id}", response_model=bool)
+@router.delete("/{user_id}", response_model=bool, responses=refusals(403))
 async def delete_user(
     user_id: str, session: SessionDep, admin: AdminUser, if_match: IfMatch = None
 ) -> bool:

@@ -1,0 +1,277 @@
+"""The OpenAPI document: every answer an operation can give, with the body it comes with.
+
+FastAPI documents a 200 and, for operations with parameters, a 422 in the shape of its own
+validation errors. The service answers more than that, and its 422s are not all of that shape,
+so the document is completed here, in one place, from what the code does:
+
+- statuses every operation shares come from the request's path through the service: 422 for
+  text no database stores (any path or query, ``kit.middleware``), 413 for bodies over the
+  limit, 503 when the database cannot be used (any operation that opens a session), 401 and
+  403 from the authentication dependency the route declares, 404 from a path naming a stored
+  group or user, 412 and 304 from ``If-Match`` and ``If-None-Match`` headers;
+- statuses particular to an operation (404, 409, 400...) are declared on its route with
+  ``refusals`` next to the code that raises them;
+- every refusal's body is ``Problem`` (``{"detail": "message"}``); a 422 is
+  ``ValidationProblem``, whose ``detail`` is that message or FastAPI's list of field errors;
+- request schemas say what the service checks beyond their types: the password policy of the
+  running settings, the characters a group name may hold, the permission keys of the running
+  catalog.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.dependencies.models import Dependant
+from fastapi.openapi.utils import get_openapi
+from fastapi.routing import APIRoute
+from pydantic import BaseModel
+
+from opengroups.config import Settings
+from opengroups.dependencies import (
+    get_admin_user,
+    get_current_user,
+    get_database,
+    get_session,
+    get_verified_user,
+)
+from opengroups.groups.names import name_pattern
+from opengroups.permissions.catalog import Catalog
+
+REASONS = {
+    304: "Not modified: the `If-None-Match` ETag is current.",
+    400: "The request cannot be carried out as asked (see `detail`).",
+    401: "No valid credentials, or an account still pending approval.",
+    403: "The caller's role or permissions do not allow this.",
+    404: "Something the request names does not exist.",
+    410: "The cursor fell behind the retention window: rebuild, then follow the new cursor.",
+    409: "The request conflicts with what exists (a name or e-mail taken, say).",
+    412: "The `If-Match` ETag is no longer current: read again and retry.",
+    413: "The request body is larger than the configured limit.",
+    422: "Invalid input: a field error list, or a message naming what is wrong.",
+    429: "Too many attempts: wait the seconds in `Retry-After`.",
+    503: "The database cannot be used right now: retry after `Retry-After` seconds.",
+}
+# Path parameters naming a stored row: 404 when there is none.
+_STORED_IDS = {"group_id", "user_id"}
+# The operation whose answer's ``id`` is a new row for each such parameter (OpenAPI links: a
+# client, or a fuzzer testing sequences, learns where the ids it needs come from).
+_PRODUCERS = {
+    "group_id": ("/api/v1/groups/create", "post"),
+    "user_id": ("/api/v1/auths/add", "post"),
+}
+_RETRY_AFTER = {
+    "Retry-After": {
+        "description": "Seconds to wait before retrying.",
+        "schema": {"type": "integer"},
+    }
+}
+
+
+class Problem(BaseModel):
+    """Every refusal: what is wrong, in words."""
+
+    detail: str
+
+
+class FieldError(BaseModel):
+    loc: list[str | int]
+    msg: str
+    type: str
+
+
+class ValidationProblem(BaseModel):
+    """A 422: a message, or (for request validation) one entry per wrong field."""
+
+    detail: str | list[FieldError]
+
+
+def refusals(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """``responses=`` for a route: the refusals particular to it."""
+    return {status: {"model": Problem, "description": REASONS[status]} for status in statuses}
+
+
+def _calls(dependant: Dependant) -> set[Any]:
+    found = {dependant.call} if dependant.call is not None else set()
+    for sub in dependant.dependencies:
+        found |= _calls(sub)
+    return found
+
+
+def _headers(dependant: Dependant) -> set[str]:
+    found = {param.alias.lower() for param in dependant.header_params}
+    for sub in dependant.dependencies:
+        found |= _headers(sub)
+    return found
+
+
+def _shared_statuses(route: APIRoute, method: str) -> list[int]:
+    calls = _calls(route.dependant)
+    headers = _headers(route.dependant)
+    statuses = [422]
+    if calls & {get_current_user, get_verified_user, get_admin_user}:
+        statuses.append(401)
+    if get_admin_user in calls:
+        statuses.append(403)
+    if {param.name for param in route.dependant.path_params} & _STORED_IDS:
+        statuses.append(404)
+    if method in ("post", "put", "patch"):
+        statuses.append(413)
+    if route.body_field is not None:
+        statuses.append(400)  # a body that is not text or not JSON
+    if "if-match" in headers:
+        statuses.append(412)
+    if calls & {get_session, get_database}:
+        statuses.append(503)
+    return statuses
+
+
+def _response(status: int, problem: str) -> dict[str, Any]:
+    response: dict[str, Any] = {
+        "description": REASONS[status],
+        "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{problem}"}}},
+    }
+    if status in (429, 503):
+        response["headers"] = _RETRY_AFTER
+    return response
+
+
+def _no_null_parameters(operation: dict[str, Any]) -> None:
+    """A parameter is sent or left out, never null: drop the ``null`` FastAPI offers for an
+    optional one (a client would send the text ``null``)."""
+    for parameter in operation.get("parameters", []):
+        schema = parameter.get("schema", {})
+        options = [option for option in schema.get("anyOf", []) if option != {"type": "null"}]
+        if "anyOf" in schema and len(options) < len(schema["anyOf"]):
+            del schema["anyOf"]
+            if len(options) == 1:
+                schema.update(options[0])
+            else:
+                schema["anyOf"] = options
+
+
+def _complete_operation(operation: dict[str, Any], route: APIRoute, method: str) -> None:
+    _no_null_parameters(operation)
+    responses: dict[str, Any] = operation.setdefault("responses", {})
+    for status in _shared_statuses(route, method):
+        responses.setdefault(str(status), {})
+    if "if-none-match" in _headers(route.dependant):
+        responses["304"] = {"description": REASONS[304]}
+    for key in list(responses):
+        if key.isdigit() and int(key) >= 400:
+            status = int(key)
+            problem = "ValidationProblem" if status == 422 else "Problem"
+            described = responses[key].get("description")
+            responses[key] = _response(status, problem) | (
+                {"description": described} if described and described != "Validation Error" else {}
+            )
+
+
+def _links(document: dict[str, Any]) -> None:
+    """Link each producer's answer to every operation taking the id it creates."""
+    for parameter, (path, method) in _PRODUCERS.items():
+        links = document["paths"][path][method]["responses"]["200"].setdefault("links", {})
+        for item in document["paths"].values():
+            for operation in item.values():
+                names = {p["name"] for p in operation.get("parameters", []) if p["in"] == "path"}
+                if parameter in names:
+                    links[operation["operationId"]] = {
+                        "operationId": operation["operationId"],
+                        "parameters": {parameter: "$response.body#/id"},
+                    }
+
+
+def _group_names(value: Any, found: list[dict[str, Any]]) -> Any:
+    """``value`` with each group-name string schema replaced by a reference to one shared
+    schema (its pattern is long); the replaced schemas are collected in ``found``."""
+    if isinstance(value, dict):
+        if value.get("format") == "group-name":
+            found.append(value)
+            return {"$ref": "#/components/schemas/GroupName"}
+        return {key: _group_names(item, found) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_group_names(item, found) for item in value]
+    return value
+
+
+def _permission_trees(document: dict[str, Any], catalog: Catalog) -> None:
+    """Permission trees and keys as the running catalog has them (``Catalog.validate_tree``)."""
+    schemas = document["components"]["schemas"]
+    schemas["PermissionTree"] = catalog.tree_schema() | {
+        "title": "PermissionTree",
+        "description": "A sparse tree of the catalog's keys (GET /api/v1/permissions/catalog).",
+    }
+    tree = {"$ref": "#/components/schemas/PermissionTree"}
+    for form in ("GroupForm", "GroupUpdateForm"):
+        schemas[form]["properties"]["permissions"] = {"anyOf": [tree, {"type": "null"}]}
+    schemas["PermissionCheck"]["properties"]["key"]["enum"] = list(catalog.defaults)
+    body = document["paths"]["/api/v1/users/default/permissions"]["post"]["requestBody"]
+    body["content"]["application/json"]["schema"] = tree
+
+
+def _enforced_rules(document: dict[str, Any], settings: Settings) -> None:
+    found: list[dict[str, Any]] = []
+    schemas: dict[str, Any] = _group_names(document["components"]["schemas"], found)
+    document["components"]["schemas"] = schemas
+    if found:
+        shared = {k: v for k, v in found[0].items() if k not in ("title", "description")}
+        schemas["GroupName"] = shared | {
+            "pattern": name_pattern(),
+            "description": "A group's name: something visible, no control, format, private-use "
+            "or unassigned characters (docs/security.md). Two names that are the same text "
+            "after NFKC and case folding are the same group.",
+        }
+    for form in ("SignupForm", "AddUserForm", "UserUpdateForm"):
+        password = schemas.get(form, {}).get("properties", {}).get("password")
+        if password is not None:
+            target = next(
+                (option for option in password.get("anyOf", []) if option.get("type") == "string"),
+                password,
+            )
+            target["minLength"] = settings.password_min_length
+            target["description"] = (
+                f"At least {settings.password_min_length} characters, and not the e-mail "
+                "address (OPENGROUPS_PASSWORD_MIN_LENGTH)."
+            )
+
+
+def build(app: FastAPI, settings: Settings, catalog: Catalog) -> dict[str, Any]:
+    """The completed document of ``app``."""
+    document = get_openapi(
+        title=app.title,
+        version=app.version,
+        summary=app.summary,
+        description=app.description,
+        routes=app.routes,
+    )
+    components = document.setdefault("components", {}).setdefault("schemas", {})
+    for model in (Problem, ValidationProblem, FieldError):
+        components[model.__name__] = model.model_json_schema(
+            ref_template="#/components/schemas/{model}"
+        )
+        components[model.__name__].pop("$defs", None)
+    components.pop("HTTPValidationError", None)
+    components.pop("ValidationError", None)
+    for route in app.routes:
+        if not isinstance(route, APIRoute) or not route.include_in_schema:
+            continue
+        for method in route.methods or ():
+            operation = document["paths"].get(route.path_format, {}).get(method.lower())
+            if operation is not None:
+                _complete_operation(operation, route, method.lower())
+    _enforced_rules(document, settings)
+    _permission_trees(document, catalog)
+    _links(document)
+    return document
+
+
+def install(app: FastAPI, settings: Settings, catalog: Catalog) -> None:
+    """Serve the completed document at ``/openapi.json`` (built once, on first request)."""
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = build(app, settings, catalog)
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

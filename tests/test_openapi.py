@@ -1,0 +1,159 @@
+"""The OpenAPI document says what the service answers and what it accepts."""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from typing import Any
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from pydantic import TypeAdapter, ValidationError
+
+from opengroups.groups.names import name_pattern
+from opengroups.groups.schemas import GroupForm
+from opengroups.schemas_common import Email
+from tests.conftest import Api
+
+_METHODS = ("get", "post", "put", "patch", "delete")
+
+
+async def _document(api: Api) -> dict[str, Any]:
+    response = await api.client.get("/openapi.json")
+    assert response.status_code == 200
+    document: dict[str, Any] = response.json()
+    return document
+
+
+def _operations(document: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
+    return [
+        (path, method, operation)
+        for path, item in document["paths"].items()
+        for method, operation in item.items()
+        if method in _METHODS
+    ]
+
+
+async def test_every_refusal_has_the_error_schema(api: Api) -> None:
+    document = await _document(api)
+    assert "HTTPValidationError" not in document["components"]["schemas"]
+    for path, method, operation in _operations(document):
+        responses = operation["responses"]
+        assert "422" in responses, (method, path)
+        for status, response in responses.items():
+            if int(status) < 400:
+                continue
+            schema = response["content"]["application/json"]["schema"]["$ref"]
+            expected = "ValidationProblem" if status == "422" else "Problem"
+            assert schema == f"#/components/schemas/{expected}", (method, path, status)
+
+
+async def test_statuses_follow_what_the_route_depends_on(api: Api) -> None:
+    document = await _document(api)
+    paths = document["paths"]
+    create = paths["/api/v1/groups/create"]["post"]["responses"]
+    assert {"401", "403", "409", "413", "503"} <= set(create)
+    update = paths["/api/v1/groups/id/{group_id}/update"]["post"]["responses"]
+    assert {"401", "403", "404", "412"} <= set(update)
+    assert "304" in paths["/api/v1/groups/id/{group_id}"]["get"]["responses"]
+    signin = paths["/api/v1/auths/signin"]["post"]["responses"]
+    assert {"400", "429"} <= set(signin)
+    assert "401" not in signin
+    assert "Retry-After" in signin["429"]["headers"]
+    assert "410" in paths["/api/v1/changes"]["get"]["responses"]
+    # A plain user's route: no admin refusal.
+    assert "403" not in paths["/api/v1/users/permissions"]["get"]["responses"]
+
+
+async def test_validation_problems_are_a_message_or_field_errors(api: Api) -> None:
+    document = await _document(api)
+    detail = document["components"]["schemas"]["ValidationProblem"]["properties"]["detail"]
+    kinds = {option.get("type") for option in detail["anyOf"]}
+    assert kinds == {"string", "array"}
+    admin = await api.admin()
+    field_errors = await api.client.post(
+        "/api/v1/groups/create", json={"name": ""}, headers=admin.headers
+    )
+    message = await api.client.post(
+        "/api/v1/groups/create",
+        json={"name": "x", "permissions": {"no": {"such": True}}},
+        headers=admin.headers,
+    )
+    assert field_errors.status_code == message.status_code == 422
+    assert isinstance(field_errors.json()["detail"], list)
+    assert isinstance(message.json()["detail"], str)
+
+
+async def test_schemas_carry_the_rules_the_service_checks(api: Api) -> None:
+    document = await _document(api)
+    schemas = document["components"]["schemas"]
+    # Null is refused for grants (send [] for none), so it is not offered.
+    assert schemas["GrantsForm"]["properties"]["grants"]["type"] == "array"
+    update = schemas["GroupUpdateForm"]["properties"]
+    assert {"$ref": "#/components/schemas/GroupName"} in update["name"]["anyOf"]
+    tree = schemas["PermissionTree"]
+    assert tree["additionalProperties"] is False
+    assert tree["properties"]["chat"]["properties"]["delete"] == {"type": "boolean"}
+    assert "chat.delete" in schemas["PermissionCheck"]["properties"]["key"]["enum"]
+    password = schemas["SignupForm"]["properties"]["password"]
+    assert password["minLength"] == 1  # the suite's setting (tests/conftest.py)
+
+
+async def test_a_method_the_path_lacks_is_405_naming_all_it_has(api: Api) -> None:
+    response = await api.client.delete("/api/v1/auths/admin/config")
+    assert response.status_code == 405
+    assert response.headers["allow"] == "GET, POST"
+
+
+async def test_an_etag_header_of_another_form_names_no_revision(api: Api) -> None:
+    admin = await api.admin()
+    group = await api.group("etags")
+    path = f"/api/v1/groups/id/{group['id']}"
+    changed = await api.client.post(
+        f"{path}/update", json={"description": "x"}, headers=admin.headers | {"If-Match": "0"}
+    )
+    read = await api.client.get(path, headers=admin.headers | {"If-None-Match": "0"})
+    assert (changed.status_code, read.status_code) == (412, 200)
+
+
+@cache
+def _compiled_name_pattern() -> re.Pattern[str]:
+    return re.compile(name_pattern())
+
+
+def _accepted_name(text: str) -> bool:
+    try:
+        GroupForm.model_validate({"name": text})
+    except ValidationError:
+        return False
+    return True
+
+
+_NAMES = st.text(
+    st.characters(blacklist_categories=["Cs"]) | st.sampled_from(" \t\u200b\u3164\ufeffa"),
+    max_size=12,
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(_NAMES)
+def test_the_group_name_pattern_accepts_exactly_what_the_service_does(text: str) -> None:
+    assert bool(_compiled_name_pattern().fullmatch(text)) == _accepted_name(text), repr(text)
+
+
+_EMAIL = TypeAdapter(Email)
+
+
+def _accepted_email(text: str) -> bool:
+    try:
+        _EMAIL.validate_python(text)
+    except ValidationError:
+        return False
+    return True
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(st.characters(blacklist_categories=["Cs"]) | st.sampled_from("@. a"), max_size=12))
+def test_the_email_pattern_accepts_exactly_what_the_service_does(text: str) -> None:
+    pattern = _EMAIL.json_schema()["pattern"]
+    assert bool(re.search(pattern, text)) == _accepted_email(text), repr(text)
