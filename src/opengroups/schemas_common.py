@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 from typing import Annotated
 
-from pydantic import AfterValidator, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, Field, StringConstraints
 
 MAX_NAME_LENGTH = 255
 # Ids are stored in 36-character columns (a UUID's text).
@@ -53,3 +54,34 @@ Password = Annotated[str, StringConstraints(min_length=1, max_length=1024)]
 Id = Annotated[str, StringConstraints(min_length=1, max_length=MAX_ID_LENGTH)]
 # Integers the databases store in 64 bits.
 Int64 = Annotated[int, Field(ge=-(2**63), le=2**63 - 1)]
+
+
+class ProfileFields(BaseModel):
+    """Open WebUI 0.12.4's profile and status fields of a user, in every answer that shows a
+    user (all optional; a client that models Open WebUI's users expects them)."""
+
+    bio: str | None = None
+    gender: str | None = None
+    date_of_birth: date | None = None
+    status_emoji: str | None = None
+    status_message: str | None = None
+    status_expires_at: int | None = None
+
+
+PROFILE_FIELDS = tuple(ProfileFields.model_fields)
+
+
+class ProfileForm(BaseModel):
+    """The profile fields a user sets on themselves (``/auths/update/profile``)."""
+
+    bio: Annotated[str, StringConstraints(max_length=MAX_DESCRIPTION_LENGTH)] | None = None
+    gender: Annotated[str, StringConstraints(max_length=MAX_NAME_LENGTH)] | None = None
+    date_of_birth: date | None = None
+
+
+class StatusForm(BaseModel):
+    """A user's status (``/users/user/status/update``)."""
+
+    status_emoji: Annotated[str, StringConstraints(max_length=64)] | None = None
+    status_message: Annotated[str, StringConstraints(max_length=1000)] | None = None
+    status_expires_at: Int64 | None = None

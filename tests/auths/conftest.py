@@ -9,6 +9,7 @@ import httpx
 from sqlalchemy import text
 
 from opengroups.kit.db import Database
+from opengroups.schemas_common import PROFILE_FIELDS
 from tests.conftest import Api
 
 AUTHS = "/api/v1/auths"
@@ -24,6 +25,7 @@ SESSION_FIELDS = {
     "role",
     "profile_image_url",
     "permissions",
+    *PROFILE_FIELDS,  # Open WebUI 0.12.4's profile and status fields
 }
 
 

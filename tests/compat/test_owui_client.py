@@ -16,7 +16,7 @@ import pytest
 from owui_client import OpenWebUI
 from owui_client.models.auths import AddUserForm, SigninForm, SignupForm
 from owui_client.models.groups import GroupForm, GroupUpdateForm, UserIdsForm
-from owui_client.models.users import UserUpdateForm
+from owui_client.models.users import UpdateProfileForm, UserStatus, UserUpdateForm
 
 from tests.servers import clean_environment, empty, running_server
 
@@ -200,6 +200,32 @@ async def test_sign_in_api_key_and_session(connect: ClientFactory, admin: OpenWe
 
     config = await admin.auths.get_admin_config()
     assert config.ENABLE_SIGNUP is True
+
+
+async def test_profile_and_status_through_the_client(
+    connect: ClientFactory, admin: OpenWebUI
+) -> None:
+    alice = await _user(admin, "Alice")
+    group = await admin.groups.create_new_group(GroupForm(name="Team", description=""))
+    assert group is not None
+    await admin.groups.add_user_to_group(group.id, UserIdsForm(user_ids=[alice]))
+    client = connect()
+    await client.auths.signin(SigninForm(email="alice@example.com", password=PASSWORD))
+
+    profile = await client.auths.update_profile(
+        UpdateProfileForm(name="Alice", profile_image_url="/user.png", bio="Writes parsers")
+    )
+    status = await client.users.update_user_status(
+        UserStatus(status_emoji="🌴", status_message="On leave", status_expires_at=1_900_000_000)
+    )
+
+    assert profile.name == "Alice"
+    assert (status.bio, status.status_message) == ("Writes parsers", "On leave")
+    assert (await client.users.get_user_status()).status_emoji == "🌴"
+    (member,) = await admin.groups.get_users_in_group(group.id)
+    assert (member.bio, member.status_expires_at) == ("Writes parsers", 1_900_000_000)
+    me = await client.auths.get_session_user()
+    assert me.status_message == "On leave"
 
 
 async def test_methods_for_chats_and_models_are_out_of_scope(admin: OpenWebUI) -> None:

@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 from opengroups.kit.db import Database
+from opengroups.schemas_common import PROFILE_FIELDS
 from tests.conftest import Api
 from tests.users.conftest import USERS, insert_users
 
@@ -66,6 +67,7 @@ async def test_each_user_has_the_documented_fields(api: Api) -> None:
         "updated_at",
         "created_at",
         "group_ids",
+        *PROFILE_FIELDS,  # Open WebUI 0.12.4's profile and status fields
     }
     assert entry["name"] == "Ada"
     assert entry["role"] == "user"

@@ -13,6 +13,7 @@ from opengroups.auths.schemas import (
     SessionUserResponse,
     SigninForm,
     SignupForm,
+    UpdateProfileForm,
 )
 from opengroups.dependencies import (
     ActorDep,
@@ -25,6 +26,8 @@ from opengroups.dependencies import (
     VerifiedUser,
 )
 from opengroups.openapi import refusals
+from opengroups.users import service as users_service
+from opengroups.users.schemas import UserModel
 
 router = APIRouter(prefix="/api/v1/auths", tags=["auths"])
 
@@ -91,6 +94,14 @@ async def create_api_key(
     stored. Non-admins need the ``features.api_keys`` permission, as in Open WebUI."""
     key = await service.create_api_key(session, runtime.authz, runtime.caches, user_id=user.id)
     return ApiKeyResponse(api_key=key)
+
+
+@router.post("/update/profile", response_model=UserModel)
+async def update_profile(
+    form: UpdateProfileForm, session: SessionDep, runtime: RuntimeDep, user: VerifiedUser
+) -> UserModel:
+    """Change the caller's own name, picture, ``bio``, ``gender`` or ``date_of_birth``."""
+    return await users_service.update_own_profile(session, runtime.passwords, user=user, form=form)
 
 
 @router.post("/signout")

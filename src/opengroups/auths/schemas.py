@@ -7,7 +7,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, StrictBool
 
 from opengroups.permissions import Role
-from opengroups.schemas_common import Email, Name, Password
+from opengroups.schemas_common import Email, Name, Password, ProfileFields, ProfileForm
 
 
 class SigninForm(BaseModel):
@@ -26,7 +26,7 @@ class AddUserForm(SignupForm):
     role: Role = "pending"
 
 
-class SessionUserResponse(BaseModel):
+class SessionUserResponse(ProfileFields):
     token: str
     token_type: Literal["Bearer"] = "Bearer"
     expires_at: int | None = None
@@ -36,6 +36,14 @@ class SessionUserResponse(BaseModel):
     role: Role
     profile_image_url: str
     permissions: dict[str, Any] | None = None
+
+
+class UpdateProfileForm(ProfileForm):
+    """``/auths/update/profile``: the caller's own name, picture and profile fields; fields left
+    out or null stay as they are."""
+
+    name: Name | None = None
+    profile_image_url: str | None = None
 
 
 class ApiKeyResponse(BaseModel):

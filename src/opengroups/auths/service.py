@@ -26,6 +26,7 @@ from opengroups.kit.db import Database
 from opengroups.kit.passwords import Passwords
 from opengroups.models import User
 from opengroups.permissions import Authz
+from opengroups.schemas_common import PROFILE_FIELDS
 from opengroups.users import cache as users_cache
 from opengroups.users import repository as users_repository
 from opengroups.users import service as users_service
@@ -67,6 +68,7 @@ def session_response(
         role=user.role,
         profile_image_url=user.profile_image_url,
         permissions=permissions,
+        **{field: getattr(user, field) for field in PROFILE_FIELDS},
     )
 
 

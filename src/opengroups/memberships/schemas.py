@@ -7,11 +7,12 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict
 
 from opengroups.permissions import Role
+from opengroups.schemas_common import ProfileFields
 
 MembershipFilter = Literal["direct", "inherited", "effective"]
 
 
-class UserInfoResponse(BaseModel):
+class UserInfoResponse(ProfileFields):
     model_config = ConfigDict(from_attributes=True)
 
     id: str
@@ -19,7 +20,6 @@ class UserInfoResponse(BaseModel):
     email: str
     role: Role
     profile_image_url: str | None = None
-    bio: str | None = None
     last_active_at: int | None = None
     timezone: str | None = None
     groups: list[dict[str, str]] | None = []

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Index, String, Text
+from datetime import date
+
+from sqlalchemy import BigInteger, Date, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from opengroups.models.base import Base, new_id, now_epoch
@@ -25,5 +27,13 @@ class User(Base):
     # Carried by every token and admin session issued; raising it (sign-out, a new password, a
     # new role) ends every one issued before.
     token_version: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+
+    # Open WebUI 0.12.4's profile and status fields: stored and answered as it does them.
+    bio: Mapped[str | None] = mapped_column(Text, default=None)
+    gender: Mapped[str | None] = mapped_column(Text, default=None)
+    date_of_birth: Mapped[date | None] = mapped_column(Date, default=None)
+    status_emoji: Mapped[str | None] = mapped_column(Text, default=None)
+    status_message: Mapped[str | None] = mapped_column(Text, default=None)
+    status_expires_at: Mapped[int | None] = mapped_column(BigInteger, default=None)
 
     __table_args__ = (Index("ix_user_name_id", "name", "id"),)

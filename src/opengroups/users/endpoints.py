@@ -18,7 +18,7 @@ from opengroups.dependencies import (
 from opengroups.groups.schemas import GroupModel, UserGroupResponse
 from opengroups.kit.etags import matches_none
 from opengroups.openapi import refusals
-from opengroups.schemas_common import MAX_ID_LENGTH
+from opengroups.schemas_common import MAX_ID_LENGTH, StatusForm
 from opengroups.users import service
 from opengroups.users.repository import ORDERABLE_COLUMNS
 from opengroups.users.schemas import (
@@ -64,6 +64,21 @@ async def my_groups(
         include_inherited=include_inherited,
         redact=user.role != "admin",
     )
+
+
+@router.get("/user/status", response_model=UserModel)
+async def my_status(user: VerifiedUser) -> UserModel:
+    """The caller, with their status (``status_emoji``, ``status_message``,
+    ``status_expires_at``)."""
+    return UserModel.model_validate(user)
+
+
+@router.post("/user/status/update", response_model=UserModel)
+async def update_my_status(
+    form: StatusForm, session: SessionDep, runtime: RuntimeDep, user: VerifiedUser
+) -> UserModel:
+    """Set the caller's status; fields left out or null stay as they are."""
+    return await service.update_own_profile(session, runtime.passwords, user=user, form=form)
 
 
 @router.get("/{user_id}/groups", response_model=list[UserGroupResponse] | list[GroupModel])

@@ -5,10 +5,17 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict
 
 from opengroups.permissions import Role
-from opengroups.schemas_common import Email, Name, Password
+from opengroups.schemas_common import (
+    Email,
+    Name,
+    Password,
+    ProfileFields,
+    ProfileForm,
+    StatusForm,
+)
 
 
-class UserModel(BaseModel):
+class UserModel(ProfileFields):
     model_config = ConfigDict(from_attributes=True)
 
     id: str
@@ -42,8 +49,8 @@ class UserDetailResponse(UserModel):
     is_active: bool = False
 
 
-class UserUpdateForm(BaseModel):
-    """Partial update: fields not sent stay unchanged. Unknown fields are ignored."""
+class UserUpdateForm(ProfileForm, StatusForm):
+    """Partial update: fields not sent, or null, stay unchanged. Unknown fields are ignored."""
 
     role: Role | None = None
     name: Name | None = None

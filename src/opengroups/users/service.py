@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 from typing import Any
 
+from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from opengroups.appconfig import service as appconfig
@@ -20,6 +22,7 @@ from opengroups.kit.passwords import Passwords
 from opengroups.memberships import repository as memberships
 from opengroups.memberships import service as memberships_service
 from opengroups.models import Group, User, new_id, now_epoch
+from opengroups.schemas_common import PROFILE_FIELDS
 from opengroups.users import repository
 from opengroups.users.schemas import (
     GroupRef,
@@ -238,7 +241,13 @@ def snapshot(user: User) -> dict[str, Any]:
         "email": user.email,
         "role": user.role,
         "profile_image_url": user.profile_image_url,
+        **{field: _plain(getattr(user, field)) for field in PROFILE_FIELDS},
     }
+
+
+def _plain(value: Any) -> Any:
+    """A value as JSON holds it (a date as its ISO text)."""
+    return value.isoformat() if isinstance(value, date) else value
 
 
 def end_sessions(user: User) -> None:
@@ -304,7 +313,7 @@ async def update_user(
     if password_changed:
         changes.pop("password")
         user.password_hash = new_hash
-    for field in ("role", "name", "email", "profile_image_url"):
+    for field in ("role", "name", "email", "profile_image_url", *PROFILE_FIELDS):
         if field in changes:
             setattr(user, field, changes[field])
     after = snapshot(user)
@@ -329,6 +338,16 @@ async def update_user(
             affected_user_ids=[user.id] if role_changes else None,
         )
     return Tagged(UserModel.model_validate(user), user.revision)
+
+
+async def update_own_profile(
+    session: AsyncSession, passwords: Passwords, *, user: User, form: BaseModel
+) -> UserModel:
+    """A user's change of their own profile or status fields (``form`` holds only such
+    fields): recorded as any update, by them."""
+    changes = UserUpdateForm.model_validate(form.model_dump(exclude_unset=True))
+    tagged = await update_user(session, passwords, actor=user, user_id=user.id, form=changes)
+    return tagged.value
 
 
 async def delete_user(
