@@ -9,7 +9,7 @@ import subprocess
 from pathlib import Path
 
 from opengroups.kit.db import Database
-from tests.conftest import empty_database
+from tests.conftest import Api, empty_database
 from tests.servers import OPENGROUPS
 
 
@@ -97,3 +97,32 @@ def test_cli_import_of_a_bad_file_exits_2(migrated: str, tmp_path: Path) -> None
         "import", str(tmp_path / "absent.json"), database_url=migrated, data_dir=tmp_path
     )
     assert missing.returncode == 2
+
+
+async def test_after_an_import_of_accounts_the_first_sign_up_is_still_the_admin(
+    api: Api, migrated: str, tmp_path: Path
+) -> None:
+    database = Database(migrated)
+    try:
+        await empty_database(database)
+    finally:
+        await database.dispose()
+    source = tmp_path / "bundle.json"
+    source.write_text(json.dumps(BUNDLE))
+    imported = run_cli(
+        "import", str(source), "--create-missing-users", database_url=migrated, data_dir=tmp_path
+    )
+    assert imported.returncode == 0, imported.stderr
+
+    signup = await api.client.post(
+        "/api/v1/auths/signup",
+        json={"name": "Owner", "email": "owner@example.com", "password": "owner-pw"},
+    )
+    later = await api.client.post(
+        "/api/v1/auths/signup",
+        json={"name": "Next", "email": "next@example.com", "password": "next-pw"},
+    )
+
+    assert signup.status_code == 200, signup.text
+    assert signup.json()["role"] == "admin"
+    assert later.json()["role"] == "pending"

@@ -96,12 +96,14 @@ async def signup(
     form: SignupForm,
     settings: Settings,
 ) -> SessionUserResponse:
-    """Create an account. The very first account becomes admin; later ones get the configured
-    default role, and sign-up may be switched off (403). Raises ``EmailTaken``,
-    ``InvalidInput`` (a password the policy refuses)."""
+    """Create an account. The first account while there is no admin becomes admin (an
+    instance whose only accounts came from an import, pending and without passwords, would
+    otherwise have nobody to let anyone in); later ones get the configured default role, and
+    sign-up may be switched off (403). Raises ``EmailTaken``, ``InvalidInput`` (a password the
+    policy refuses)."""
     password_hash = await passwords.hash_new(form.password, email=form.email)  # before any lock
     await users_repository.lock_registration(session)  # two "first" sign-ups: one admin
-    first = not await users_repository.has_any_user(session)
+    first = await users_repository.primary_admin_id(session) is None
     config = await get_admin_config(session, settings=settings)
     if not first and not config.ENABLE_SIGNUP:
         raise NotPermitted("Sign-up is disabled on this instance. Ask an administrator.")

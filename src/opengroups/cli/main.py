@@ -57,6 +57,20 @@ def db_upgrade(
     upgrade(revision)
 
 
+@db_app.command("copy")
+def db_copy(
+    to: Annotated[str, typer.Option("--to", help="The database URL to copy into.")],
+    overwrite: Annotated[
+        bool, typer.Option(help="Replace what the target holds (refused by default).")
+    ] = False,
+) -> None:
+    """Copy everything (users, passwords and API keys, groups, memberships, grants, settings,
+    audit trail) from the configured database into another, e.g. SQLite to PostgreSQL."""
+    from opengroups.cli.runner import copy_database
+
+    copy_database(to, overwrite=overwrite)
+
+
 @users_app.command("create")
 def users_create(
     email: Annotated[str, typer.Option(help="E-mail address (unique).")],

@@ -96,3 +96,33 @@ def upgrade(revision: str) -> None:
 
     asyncio.run(main())
     err.print(f"Database at revision {revision}.")
+
+
+def copy_database(target_url: str, *, overwrite: bool) -> None:
+    """``opengroups db copy``: the configured database into ``target_url``, with a progress
+    bar per table. Exits 2 when the target holds data (without ``overwrite``) or the URL is not
+    a database URL."""
+    from rich.progress import Progress as Bar
+
+    from opengroups import dbcopy
+    from opengroups.config import Settings
+
+    source_url = Settings().resolved_database_url()
+    if target_url == source_url:
+        raise fail("The target is the configured database itself.")
+    with Bar(console=err) as bar:
+        tasks: dict[str, object] = {}
+
+        def progress(table: str, done: int, total: int) -> None:
+            if table not in tasks:
+                tasks[table] = bar.add_task(table, total=max(total, 1))
+            bar.update(tasks[table], completed=done if total else 1)  # type: ignore[arg-type]
+
+        try:
+            report = asyncio.run(
+                dbcopy.copy_database(source_url, target_url, overwrite=overwrite, progress=progress)
+            )
+        except dbcopy.TargetNotEmpty as exc:
+            raise fail(str(exc)) from exc
+    rows = sum(report.rows.values())
+    Console().print(f"Copied {rows} rows in {len(report.rows)} tables to the target.")

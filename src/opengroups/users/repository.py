@@ -47,10 +47,6 @@ async def get_user_by_api_key_hash(session: AsyncSession, key_hash: str) -> User
     return result.scalar_one_or_none()
 
 
-async def has_any_user(session: AsyncSession) -> bool:
-    return bool((await session.execute(select(exists().select_from(User)))).scalar())
-
-
 async def lock_registration(session: AsyncSession) -> None:
     """Serialize sign-ups for the rest of the transaction (PostgreSQL; SQLite writers already
     are), so that two simultaneous first sign-ups cannot both become admin."""
