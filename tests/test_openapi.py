@@ -95,6 +95,8 @@ async def test_schemas_carry_the_rules_the_service_checks(api: Api) -> None:
     assert tree["additionalProperties"] is False
     assert tree["properties"]["chat"]["properties"]["delete"] == {"type": "boolean"}
     assert "chat.delete" in schemas["PermissionCheck"]["properties"]["key"]["enum"]
+    expires = schemas["StatusForm"]["properties"]["status_expires_at"]["anyOf"][0]
+    assert (expires["type"], expires["minimum"]) == ("integer", 0)
     password = schemas["SignupForm"]["properties"]["password"]
     assert password["minLength"] == 1  # the suite's setting (tests/conftest.py)
 

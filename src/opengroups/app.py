@@ -25,6 +25,7 @@ from opengroups.caching import revision as revisions
 from opengroups.config import Settings
 from opengroups.errors import OpenGroupsError
 from opengroups.grants.endpoints import router as grants_router
+from opengroups.grants.endpoints import users_router as grants_users_router
 from opengroups.groups.endpoints import router as groups_router
 from opengroups.kit.background import every
 from opengroups.kit.db import Database
@@ -175,6 +176,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         users_router,
         groups_router,
         grants_router,
+        grants_users_router,
         transfer_router,
         audit_router,
     ):

@@ -6,7 +6,13 @@ import re
 from datetime import date
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, Field, StringConstraints
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    Field,
+    StringConstraints,
+)
 
 MAX_NAME_LENGTH = 255
 # Ids are stored in 36-character columns (a UUID's text).
@@ -71,12 +77,30 @@ class ProfileFields(BaseModel):
 PROFILE_FIELDS = tuple(ProfileFields.model_fields)
 
 
+def _date_text(value: object) -> object:
+    # Pydantic would also take a number (seconds since 1970): the schema says a date's text.
+    if isinstance(value, str | date):
+        return value
+    raise ValueError("must be a date such as 1990-04-01")
+
+
+def _not_boolean(value: object) -> object:
+    # Pydantic would take ``true`` as 1: the schema says an integer.
+    if isinstance(value, bool):
+        raise ValueError("must be an integer, not true or false")
+    return value
+
+
+# A calendar date, sent as ``YYYY-MM-DD``.
+DateText = Annotated[date, BeforeValidator(_date_text)]
+
+
 class ProfileForm(BaseModel):
     """The profile fields a user sets on themselves (``/auths/update/profile``)."""
 
     bio: Annotated[str, StringConstraints(max_length=MAX_DESCRIPTION_LENGTH)] | None = None
     gender: Annotated[str, StringConstraints(max_length=MAX_NAME_LENGTH)] | None = None
-    date_of_birth: date | None = None
+    date_of_birth: DateText | None = None
 
 
 class StatusForm(BaseModel):
@@ -84,4 +108,7 @@ class StatusForm(BaseModel):
 
     status_emoji: Annotated[str, StringConstraints(max_length=64)] | None = None
     status_message: Annotated[str, StringConstraints(max_length=1000)] | None = None
-    status_expires_at: Int64 | None = None
+    # Epoch seconds up to the end of year 9999: a JSON integer (``5.0`` is one), not ``false``.
+    status_expires_at: (
+        Annotated[int, Field(ge=0, le=253_402_300_799), BeforeValidator(_not_boolean)] | None
+    ) = None

@@ -33,7 +33,7 @@ async def test_signup_response_has_the_open_webui_shape(client: httpx.AsyncClien
     assert isinstance(body["expires_at"], int)
     assert body["name"] == "Ada"
     assert body["email"] == "ada@example.com"
-    assert body["profile_image_url"] == "/user.png"
+    assert body["profile_image_url"] == f"/api/v1/users/{body['id']}/profile/image"
     assert isinstance(body["permissions"], dict)
     assert "features" in body["permissions"]
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 from owui_client import OpenWebUI
-from owui_client.models.auths import AddUserForm, SigninForm, SignupForm
+from owui_client.models.auths import AddUserForm, SigninForm, SignupForm, UpdatePasswordForm
 from owui_client.models.groups import GroupForm, GroupUpdateForm, UserIdsForm
 from owui_client.models.users import UpdateProfileForm, UserStatus, UserUpdateForm
 
@@ -226,6 +226,24 @@ async def test_profile_and_status_through_the_client(
     assert (member.bio, member.status_expires_at) == ("Writes parsers", 1_900_000_000)
     me = await client.auths.get_session_user()
     assert me.status_message == "On leave"
+
+
+async def test_a_password_change_through_the_client(
+    connect: ClientFactory, admin: OpenWebUI
+) -> None:
+    await _user(admin, "Alice")
+    client = connect()
+    await client.auths.signin(SigninForm(email="alice@example.com", password=PASSWORD))
+
+    changed = await client.auths.update_password(
+        UpdatePasswordForm(password=PASSWORD, new_password="another-password")
+    )
+
+    assert changed is True
+    again = await client.auths.signin(
+        SigninForm(email="alice@example.com", password="another-password")
+    )
+    assert again.email == "alice@example.com"
 
 
 async def test_methods_for_chats_and_models_are_out_of_scope(admin: OpenWebUI) -> None:

@@ -115,3 +115,34 @@ async def test_foreign_keys_refuse_a_membership_of_unknown_rows(database: Databa
                     "VALUES ('no-group', 'no-user', 0)"
                 )
             )
+
+
+async def test_users_without_a_picture_point_at_the_picture_route(
+    migrated: str, database: Database
+) -> None:
+    engine = create_engine(migrated)
+    try:
+        await migrate.downgrade(engine, "0010")
+        async with engine.begin() as conn:
+            await conn.execute(
+                text(
+                    'INSERT INTO "user" (id, name, email, role, profile_image_url, '
+                    "last_active_at, created_at, updated_at, revision, token_version) VALUES "
+                    "('u1', 'Plain', 'plain@example.com', 'user', '/user.png', 0, 0, 0, 1, 0), "
+                    "('u2', 'Own', 'own@example.com', 'user', 'https://p.example/a.png', "
+                    "0, 0, 0, 1, 0)"
+                )
+            )
+        await migrate.upgrade(engine)
+        async with engine.connect() as conn:
+            rows = (
+                await conn.execute(text('SELECT id, profile_image_url FROM "user" ORDER BY id'))
+            ).all()
+    finally:
+        await migrate.upgrade(engine)
+        await engine.dispose()
+
+    assert rows == [
+        ("u1", "/api/v1/users/u1/profile/image"),
+        ("u2", "https://p.example/a.png"),
+    ]

@@ -39,7 +39,8 @@ BUNDLE = {
 }
 
 
-async def test_cli_import_then_export_round_trip(migrated: str, tmp_path: Path) -> None:
+async def _empty_with_bundle(migrated: str, tmp_path: Path) -> Path:
+    """Empty the database; the path of a file holding ``BUNDLE``."""
     database = Database(migrated)
     try:
         await empty_database(database)
@@ -47,6 +48,11 @@ async def test_cli_import_then_export_round_trip(migrated: str, tmp_path: Path) 
         await database.dispose()
     source = tmp_path / "bundle.json"
     source.write_text(json.dumps(BUNDLE))
+    return source
+
+
+async def test_cli_import_then_export_round_trip(migrated: str, tmp_path: Path) -> None:
+    source = await _empty_with_bundle(migrated, tmp_path)
 
     dry = run_cli("import", str(source), "--dry-run", database_url=migrated, data_dir=tmp_path)
     assert dry.returncode == 0, dry.stderr
@@ -102,13 +108,7 @@ def test_cli_import_of_a_bad_file_exits_2(migrated: str, tmp_path: Path) -> None
 async def test_after_an_import_of_accounts_the_first_sign_up_is_still_the_admin(
     api: Api, migrated: str, tmp_path: Path
 ) -> None:
-    database = Database(migrated)
-    try:
-        await empty_database(database)
-    finally:
-        await database.dispose()
-    source = tmp_path / "bundle.json"
-    source.write_text(json.dumps(BUNDLE))
+    source = await _empty_with_bundle(migrated, tmp_path)
     imported = run_cli(
         "import", str(source), "--create-missing-users", database_url=migrated, data_dir=tmp_path
     )

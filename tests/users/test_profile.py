@@ -85,9 +85,12 @@ async def test_admins_set_them_too_and_the_change_is_audited(api: Api) -> None:
     ("path", "body"),
     [
         pytest.param("/api/v1/auths/update/profile", {"date_of_birth": "1990-13-01"}, id="date"),
+        pytest.param("/api/v1/auths/update/profile", {"date_of_birth": 0}, id="date-number"),
         pytest.param("/api/v1/auths/update/profile", {"bio": "x" * 10_001}, id="bio-long"),
         pytest.param("/api/v1/auths/update/profile", {"name": "  "}, id="name-blank"),
         pytest.param("/api/v1/users/user/status/update", {"status_expires_at": 2**63}, id="int"),
+        pytest.param("/api/v1/users/user/status/update", {"status_expires_at": False}, id="bool"),
+        pytest.param("/api/v1/users/user/status/update", {"status_expires_at": -1}, id="neg"),
         pytest.param("/api/v1/users/user/status/update", {"status_emoji": "x" * 65}, id="emoji"),
     ],
 )

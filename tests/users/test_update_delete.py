@@ -34,7 +34,7 @@ async def test_update_changes_only_the_fields_sent(api: Api) -> None:
     assert body["name"] == "After"
     assert body["email"] == user.email
     assert body["role"] == "user"
-    assert body["profile_image_url"] == "/user.png"
+    assert body["profile_image_url"] == f"/api/v1/users/{body['id']}/profile/image"
     assert "password_hash" not in body
     stored = (await api.get(f"{USERS}/{user.id}")).json()
     assert stored["name"] == "After"

@@ -13,6 +13,7 @@ from opengroups.auths.schemas import (
     SessionUserResponse,
     SigninForm,
     SignupForm,
+    UpdatePasswordForm,
     UpdateProfileForm,
 )
 from opengroups.dependencies import (
@@ -102,6 +103,16 @@ async def update_profile(
 ) -> UserModel:
     """Change the caller's own name, picture, ``bio``, ``gender`` or ``date_of_birth``."""
     return await users_service.update_own_profile(session, runtime.passwords, user=user, form=form)
+
+
+@router.post("/update/password", response_model=bool, responses=refusals(400))
+async def update_password(
+    form: UpdatePasswordForm, session: SessionDep, runtime: RuntimeDep, user: VerifiedUser
+) -> bool:
+    """Change the caller's password, given the current one (400 if wrong). Every session of
+    the caller ends, this one's token included: sign in again with the new password."""
+    await service.change_password(session, runtime.passwords, user=user, form=form)
+    return True
 
 
 @router.post("/signout")

@@ -46,6 +46,13 @@ class UpdateProfileForm(ProfileForm):
     profile_image_url: str | None = None
 
 
+class UpdatePasswordForm(BaseModel):
+    """``/auths/update/password``: the current password and the new one."""
+
+    password: Password
+    new_password: Password
+
+
 class ApiKeyResponse(BaseModel):
     api_key: str
 

@@ -9,7 +9,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from opengroups.audit import recorder
 from opengroups.auths import throttle
 from opengroups.auths.admin_config import get_admin_config
-from opengroups.auths.schemas import AddUserForm, SessionUserResponse, SigninForm, SignupForm
+from opengroups.auths.schemas import (
+    AddUserForm,
+    SessionUserResponse,
+    SigninForm,
+    SignupForm,
+    UpdatePasswordForm,
+)
 from opengroups.auths.security import (
     API_KEY_PREFIX,
     decode_token,
@@ -30,6 +36,7 @@ from opengroups.schemas_common import PROFILE_FIELDS
 from opengroups.users import cache as users_cache
 from opengroups.users import repository as users_repository
 from opengroups.users import service as users_service
+from opengroups.users.schemas import UserUpdateForm
 
 API_KEYS_PERMISSION = "features.api_keys"
 
@@ -117,6 +124,31 @@ async def signup(
         settings=settings,
     )
     return await _session_for(session, authz, caches, user, settings)
+
+
+class WrongPassword(OpenGroupsError):
+    # 400, as Open WebUI answers a wrong current password.
+    status_code = 400
+
+    def __init__(self) -> None:
+        super().__init__("The current password is incorrect.")
+
+
+async def change_password(
+    session: AsyncSession, passwords: Passwords, *, user: User, form: UpdatePasswordForm
+) -> None:
+    """A user's change of their own password, given the current one. Every session of the
+    user ends, the caller's included (``users.service.update_user``). Raises ``WrongPassword``,
+    ``InvalidInput`` (a new password the policy refuses)."""
+    if not await passwords.verify(user.password_hash, form.password):
+        raise WrongPassword
+    await users_service.update_user(
+        session,
+        passwords,
+        actor=user,
+        user_id=user.id,
+        form=UserUpdateForm(password=form.new_password),
+    )
 
 
 async def checked_credentials(

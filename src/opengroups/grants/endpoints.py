@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query
 
-from opengroups.dependencies import RuntimeDep, SessionDep, VerifiedUser
+from opengroups.dependencies import AdminUser, RuntimeDep, SessionDep, VerifiedUser
 from opengroups.grants import service
 from opengroups.grants.schemas import (
     AccessCheckResponse,
@@ -117,3 +117,15 @@ async def accessible_resources(
         resource_type=resource_type,
         permission=permission,
     )
+
+
+# Open WebUI serves the user preview under /users; what it lists comes from the grants.
+users_router = APIRouter(prefix="/api/v1/users", tags=["users"])
+
+
+@users_router.get("/{user_id}/preview")
+async def preview_user(
+    user_id: str, session: SessionDep, runtime: RuntimeDep, admin: AdminUser
+) -> dict[str, Any]:
+    """The user, their effective groups, and the models, knowledge and tools they may read."""
+    return await service.preview_user(session, runtime.authz, actor=admin, user_id=user_id)

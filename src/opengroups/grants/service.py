@@ -8,6 +8,8 @@ is on. Users named must exist.
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from opengroups.audit import recorder
@@ -258,3 +260,33 @@ async def accessible_resources(
     return AccessibleResourcesResponse(
         user_id=user.id, resource_type=resource_type, permission=permission, resource_ids=ids
     )
+
+
+async def preview_user(
+    session: AsyncSession, authz: Authz, *, actor: User, user_id: str
+) -> dict[str, Any]:
+    """``GET /users/{id}/preview`` (admin), shaped as Open WebUI's: the user, their effective
+    groups and the models, knowledge and tools they may read. Raises ``UserNotFound``."""
+    user = await _target_user(session, actor=actor, user_id=user_id)
+    group_ids = await hierarchy.member_group_ids(session, user.id)
+    groups = await groups_repository.groups_by_ids(session, group_ids)
+
+    async def readable(resource_type: str) -> dict[str, Any]:
+        found = await accessible_resources(
+            session,
+            authz,
+            actor=actor,
+            user_id=user.id,
+            resource_type=resource_type,
+            permission="read",
+        )
+        items = [{"id": rid, "name": rid} for rid in found.resource_ids]
+        return {"items": items, "total": len(items)}
+
+    return {
+        "user": {"id": user.id, "name": user.name, "email": user.email, "role": user.role},
+        "groups": [{"id": group.id, "name": group.name} for group in groups],
+        "models": await readable("model"),
+        "knowledge": await readable("knowledge"),
+        "tools": await readable("tool"),
+    }

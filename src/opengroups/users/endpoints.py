@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Response
+from fastapi.responses import RedirectResponse
 
 from opengroups.dependencies import (
     AdminUser,
@@ -17,13 +18,16 @@ from opengroups.dependencies import (
 )
 from opengroups.groups.schemas import GroupModel, UserGroupResponse
 from opengroups.kit.etags import matches_none
+from opengroups.memberships.schemas import UserInfoResponse
 from opengroups.openapi import refusals
 from opengroups.schemas_common import MAX_ID_LENGTH, StatusForm
-from opengroups.users import service
+from opengroups.users import pictures, service
 from opengroups.users.repository import ORDERABLE_COLUMNS
 from opengroups.users.schemas import (
     UserDetailResponse,
     UserGroupIdsListResponse,
+    UserIdNameListResponse,
+    UserInfoListResponse,
     UserModel,
     UserUpdateForm,
 )
@@ -53,6 +57,24 @@ async def list_users(
     )
 
 
+@router.get("/all", response_model=UserInfoListResponse)
+async def all_users(session: SessionDep, _admin: AdminUser) -> UserInfoListResponse:
+    """Every user, unpaginated (as Open WebUI; prefer ``GET /users/`` on large instances)."""
+    return await service.all_users(session)
+
+
+@router.get("/search", response_model=UserIdNameListResponse)
+async def search_users(
+    session: SessionDep,
+    _user: VerifiedUser,
+    query: Annotated[str | None, Query(max_length=255)] = None,
+    page: Page = 1,
+) -> UserIdNameListResponse:
+    """Ids and names of users whose name or e-mail contains ``query``, 30 a page: what a
+    signed-in user needs to pick someone to share with (no e-mails, no roles)."""
+    return await service.search_users(session, query=query, page=page)
+
+
 @router.get("/groups", response_model=list[UserGroupResponse] | list[GroupModel])
 async def my_groups(
     session: SessionDep, user: VerifiedUser, include_inherited: bool = False
@@ -79,6 +101,56 @@ async def update_my_status(
 ) -> UserModel:
     """Set the caller's status; fields left out or null stay as they are."""
     return await service.update_own_profile(session, runtime.passwords, user=user, form=form)
+
+
+@router.get(
+    "/{user_id}/profile/image",
+    response_class=Response,
+    responses={
+        200: {
+            "content": {
+                media_type: {}
+                for media_type in (*pictures.RASTER_TYPES, pictures.DEFAULT_MEDIA_TYPE)
+            },
+            "description": "The picture",
+        },
+        302: {"description": "The picture is at another web address"},
+    },
+)
+async def profile_image(
+    user_id: str, session: SessionDep, runtime: RuntimeDep, viewer: VerifiedUser
+) -> Response:
+    """The user's picture: the image of a ``data:`` URL, a redirect to a web address, or a
+    default picture (``users.pictures``). Non-admins may see their own and those of the
+    members of groups they may see."""
+    user, _groups = await service.visible_user(
+        session, viewer=viewer, user_id=user_id, settings=runtime.settings
+    )
+    found = pictures.picture(user.profile_image_url)
+    if found.redirect is not None:
+        return RedirectResponse(found.redirect, status_code=302)
+    return Response(found.content, media_type=found.media_type)
+
+
+@router.get("/{user_id}/active")
+async def user_active(
+    user_id: str, session: SessionDep, runtime: RuntimeDep, user: VerifiedUser
+) -> dict[str, bool]:
+    """``{"active": true}`` if the user made a request in the last three minutes. Non-admins
+    may ask about themselves and the members of groups they may see."""
+    active = await service.is_active(
+        session, viewer=user, user_id=user_id, settings=runtime.settings
+    )
+    return {"active": active}
+
+
+@router.get("/{user_id}/info", response_model=UserInfoResponse)
+async def user_info(
+    user_id: str, session: SessionDep, runtime: RuntimeDep, user: VerifiedUser
+) -> UserInfoResponse:
+    """A user's public profile and direct groups; for non-admins only the groups they may see
+    themselves."""
+    return await service.user_info(session, viewer=user, user_id=user_id, settings=runtime.settings)
 
 
 @router.get("/{user_id}/groups", response_model=list[UserGroupResponse] | list[GroupModel])

@@ -72,7 +72,7 @@ async def list_users(
     query: str | None,
     order_by: str,
     descending: bool,
-    limit: int,
+    limit: int | None,
     offset: int,
 ) -> tuple[list[User], int]:
     """A page of users and the total matching ``query`` (name or e-mail, case-insensitive).

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict
 
+from opengroups.memberships.schemas import UserInfoResponse
 from opengroups.permissions import Role
 from opengroups.schemas_common import (
     Email,
@@ -57,3 +58,22 @@ class UserUpdateForm(ProfileForm, StatusForm):
     email: Email | None = None
     profile_image_url: str | None = None
     password: Password | None = None
+
+
+class UserInfoListResponse(BaseModel):
+    """``GET /users/all``."""
+
+    users: list[UserInfoResponse]
+    total: int
+
+
+class UserIdName(BaseModel):
+    id: str
+    name: str
+
+
+class UserIdNameListResponse(BaseModel):
+    """``GET /users/search``."""
+
+    users: list[UserIdName]
+    total: int

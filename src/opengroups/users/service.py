@@ -13,7 +13,7 @@ from opengroups.appconfig import service as appconfig
 from opengroups.audit import recorder
 from opengroups.config import Settings
 from opengroups.errors import EmailTaken, NotPermitted, UserNotFound
-from opengroups.groups import hierarchy
+from opengroups.groups import hierarchy, visibility
 from opengroups.groups import repository as groups_repository
 from opengroups.groups.schemas import GroupModel, UserGroupResponse
 from opengroups.kit.etags import Tagged, check_if_match
@@ -21,14 +21,18 @@ from opengroups.kit.pagination import offset_of
 from opengroups.kit.passwords import Passwords
 from opengroups.memberships import repository as memberships
 from opengroups.memberships import service as memberships_service
+from opengroups.memberships.schemas import UserInfoResponse
 from opengroups.models import Group, User, new_id, now_epoch
 from opengroups.schemas_common import PROFILE_FIELDS
-from opengroups.users import repository
+from opengroups.users import pictures, repository
 from opengroups.users.schemas import (
     GroupRef,
     UserDetailResponse,
     UserGroupIdsListResponse,
     UserGroupIdsModel,
+    UserIdName,
+    UserIdNameListResponse,
+    UserInfoListResponse,
     UserModel,
     UserUpdateForm,
 )
@@ -64,13 +68,14 @@ def _new_user(
     profile_image_url: str | None,
 ) -> User:
     now = now_epoch()
+    user_id = user_id or new_id()
     return User(
-        id=user_id or new_id(),
+        id=user_id,
         name=name,
         email=email.lower(),
         role=role,
         password_hash=password_hash,
-        profile_image_url=profile_image_url or "/user.png",
+        profile_image_url=profile_image_url or pictures.picture_path(user_id),
         last_active_at=now,
         created_at=now,
         updated_at=now,
@@ -195,6 +200,47 @@ async def list_users(
     )
 
 
+async def all_users(session: AsyncSession) -> UserInfoListResponse:
+    """Every user, oldest first, unpaginated as Open WebUI answers it (prefer ``GET /users/``
+    for large instances)."""
+    users, total = await repository.list_users(
+        session, query=None, order_by="created_at", descending=False, limit=None, offset=0
+    )
+    return UserInfoListResponse(
+        users=[UserInfoResponse.model_validate(user) for user in users], total=total
+    )
+
+
+async def search_users(
+    session: AsyncSession, *, query: str | None, page: int
+) -> UserIdNameListResponse:
+    """A page of ids and names whose name or e-mail contains ``query``, by name."""
+    users, total = await repository.list_users(
+        session,
+        query=query,
+        order_by="name",
+        descending=False,
+        limit=USERS_PAGE_SIZE,
+        offset=offset_of(page, USERS_PAGE_SIZE),
+    )
+    return UserIdNameListResponse(
+        users=[UserIdName(id=user.id, name=user.name) for user in users], total=total
+    )
+
+
+# Open WebUI counts a user active for three minutes after their last request.
+ACTIVE_SECONDS = 180
+
+
+async def is_active(
+    session: AsyncSession, *, viewer: User, user_id: str, settings: Settings
+) -> bool:
+    """Whether a user the viewer may look up (``visible_user``) was seen in the last
+    ``ACTIVE_SECONDS``. Raises ``UserNotFound``."""
+    user, _groups = await visible_user(session, viewer=viewer, user_id=user_id, settings=settings)
+    return now_epoch() - user.last_active_at <= ACTIVE_SECONDS
+
+
 def _group_model(group: Group, *, redact: bool) -> GroupModel:
     model = GroupModel.model_validate(group)
     return model.model_copy(update={"permissions": None, "meta": None}) if redact else model
@@ -218,6 +264,46 @@ async def user_groups(
         )
         for group in groups
     ]
+
+
+async def visible_groups_of(
+    session: AsyncSession, *, viewer: User, user: User, settings: Settings
+) -> list[Group]:
+    """The direct groups of ``user`` that ``viewer`` may see (all of them for an admin)."""
+    groups = await groups_repository.groups_by_ids(
+        session, await memberships.direct_group_ids(session, user.id)
+    )
+    if viewer.role == "admin":
+        return groups
+    return [
+        group
+        for group in groups
+        if await visibility.can_see_group(session, viewer=viewer, group=group, settings=settings)
+    ]
+
+
+async def visible_user(
+    session: AsyncSession, *, viewer: User, user_id: str, settings: Settings
+) -> tuple[User, list[Group]]:
+    """A user a signed-in ``viewer`` may look up, with the direct groups of theirs the viewer
+    may see: admins may look up anyone, others themselves and the members of a group they may
+    see. Anyone else is ``UserNotFound``, so that an account's existence does not leak (Open
+    WebUI shows any user to any signed-in user: its weakness S4)."""
+    user = await require_user(session, user_id)
+    groups = await visible_groups_of(session, viewer=viewer, user=user, settings=settings)
+    if viewer.role != "admin" and viewer.id != user.id and not groups:
+        raise UserNotFound(user_id)
+    return user, groups
+
+
+async def user_info(
+    session: AsyncSession, *, viewer: User, user_id: str, settings: Settings
+) -> UserInfoResponse:
+    """Open WebUI's ``UserInfoResponse`` of a user the viewer may look up (``visible_user``),
+    with the direct groups the viewer may see as ``{id, name}``. Raises ``UserNotFound``."""
+    user, groups = await visible_user(session, viewer=viewer, user_id=user_id, settings=settings)
+    info = UserInfoResponse.model_validate(user)
+    return info.model_copy(update={"groups": [{"id": g.id, "name": g.name} for g in groups]})
 
 
 async def get_user_detail(session: AsyncSession, *, user_id: str) -> Tagged[UserDetailResponse]:
