@@ -235,6 +235,20 @@ async def check_access(
     )
 
 
+async def _usable_ids(
+    session: AsyncSession, authz: Authz, *, user: User, resource_type: str, permission: Permission
+) -> list[str]:
+    standing = authz.standing(user.role)
+    if standing == "nothing":
+        return []
+    return await repository.accessible_resource_ids(
+        session,
+        user_id=None if standing == "everything" else user.id,
+        resource_type=resource_type,
+        permission=permission,
+    )
+
+
 async def accessible_resources(
     session: AsyncSession,
     authz: Authz,
@@ -247,16 +261,9 @@ async def accessible_resources(
     """Ids of the resources of a type the user may use (for an admin with the bypass: every id
     that has a grant of that permission)."""
     user = await _target_user(session, actor=actor, user_id=user_id)
-    standing = authz.standing(user.role)
-    if standing == "nothing":
-        ids: list[str] = []
-    else:
-        ids = await repository.accessible_resource_ids(
-            session,
-            user_id=None if standing == "everything" else user.id,
-            resource_type=resource_type,
-            permission=permission,
-        )
+    ids = await _usable_ids(
+        session, authz, user=user, resource_type=resource_type, permission=permission
+    )
     return AccessibleResourcesResponse(
         user_id=user.id, resource_type=resource_type, permission=permission, resource_ids=ids
     )
@@ -272,16 +279,10 @@ async def preview_user(
     groups = await groups_repository.groups_by_ids(session, group_ids)
 
     async def readable(resource_type: str) -> dict[str, Any]:
-        found = await accessible_resources(
-            session,
-            authz,
-            actor=actor,
-            user_id=user.id,
-            resource_type=resource_type,
-            permission="read",
+        ids = await _usable_ids(
+            session, authz, user=user, resource_type=resource_type, permission="read"
         )
-        items = [{"id": rid, "name": rid} for rid in found.resource_ids]
-        return {"items": items, "total": len(items)}
+        return {"items": [{"id": rid, "name": rid} for rid in ids], "total": len(ids)}
 
     return {
         "user": {"id": user.id, "name": user.name, "email": user.email, "role": user.role},

@@ -46,7 +46,6 @@ def _with_etag(response: Response, tagged: Tagged[GroupResponse]) -> GroupRespon
 async def list_groups(
     response: Response,
     session: SessionDep,
-    runtime: RuntimeDep,
     user: VerifiedUser,
     share: bool | None = None,
     query: Annotated[str | None, Query(max_length=255)] = None,
@@ -66,7 +65,6 @@ async def list_groups(
         query=query,
         limit=limit,
         offset=offset,
-        settings=runtime.settings,
     )
     response.headers["X-Total-Count"] = str(total)
     return groups
@@ -98,12 +96,10 @@ async def get_group(
 
 @router.get("/id/{group_id}/info", response_model=GroupInfoResponse)
 async def get_group_info(
-    group_id: str, session: SessionDep, runtime: RuntimeDep, user: VerifiedUser
+    group_id: str, session: SessionDep, user: VerifiedUser
 ) -> GroupInfoResponse:
     """Summary of a group the caller may see (an admin, a member, or a group shared with all)."""
-    return await visibility.get_group_info(
-        session, viewer=user, group_id=group_id, settings=runtime.settings
-    )
+    return await visibility.get_group_info(session, viewer=user, group_id=group_id)
 
 
 @router.post("/id/{group_id}/users", response_model=list[UserInfoResponse])

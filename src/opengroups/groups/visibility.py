@@ -6,7 +6,6 @@ from __future__ import annotations
 from sqlalchemy import ColumnElement, or_
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from opengroups.config import Settings
 from opengroups.errors import GroupNotFound
 from opengroups.groups import repository
 from opengroups.groups.hierarchy import MEMBER_GROUPS
@@ -24,9 +23,7 @@ def _sees_everything(viewer: User) -> bool:
     return viewer.role == "admin"
 
 
-def _visibility(
-    session: AsyncSession, share: bool | None, settings: Settings
-) -> list[ColumnElement[bool]]:
+def _visibility(session: AsyncSession, share: bool | None) -> list[ColumnElement[bool]]:
     """The WHERE conditions of ``GET /groups/`` for a non-admin:
 
     - no ``share``: groups the viewer is an effective member of;
@@ -49,7 +46,6 @@ async def list_visible_groups(
     query: str | None,
     limit: int | None,
     offset: int,
-    settings: Settings,
 ) -> tuple[list[GroupResponse], int]:
     """The groups ``viewer`` may list, newest change first, and how many there are in all.
 
@@ -57,7 +53,7 @@ async def list_visible_groups(
     as null.
     """
     admin = _sees_everything(viewer)
-    conditions = [] if admin else _visibility(session, share, settings)
+    conditions = [] if admin else _visibility(session, share)
     rows, total = await repository.list_groups(
         session,
         conditions=conditions,
@@ -69,33 +65,49 @@ async def list_visible_groups(
     return [to_response(row, row.member_count, redact=not admin) for row in rows], total
 
 
-async def can_see_group(
-    session: AsyncSession, *, viewer: User, group: Group, settings: Settings
-) -> bool:
+def _seen(session: AsyncSession) -> ColumnElement[bool]:
+    """A group a non-admin may see: shared with everyone, or one they are in."""
+    return or_(share_mode(session.get_bind().dialect.name) == SHARE_TRUE, _VIEWERS_GROUP)
+
+
+async def can_see_group(session: AsyncSession, *, viewer: User, group: Group) -> bool:
     """Admins see every group; others see groups shared with everyone and groups they are in."""
     if _sees_everything(viewer):
         return True
-    mode = share_mode(session.get_bind().dialect.name)
     count = await repository.count_groups(
         session,
-        conditions=[Group.id == group.id, or_(mode == SHARE_TRUE, _VIEWERS_GROUP)],
+        conditions=[Group.id == group.id, _seen(session)],
         query=None,
         params=MEMBER_GROUPS.bind(viewer.id),
     )
     return count > 0
 
 
+async def visible_among(session: AsyncSession, *, viewer: User, groups: list[Group]) -> list[Group]:
+    """Those of ``groups`` the viewer may see (``can_see_group``), in one query."""
+    if _sees_everything(viewer) or not groups:
+        return groups
+    rows, _total = await repository.list_groups(
+        session,
+        conditions=[Group.id.in_([g.id for g in groups]), _seen(session)],
+        query=None,
+        limit=None,
+        offset=0,
+        params=MEMBER_GROUPS.bind(viewer.id),
+    )
+    seen = {row.id for row in rows}
+    return [group for group in groups if group.id in seen]
+
+
 async def get_group_info(
-    session: AsyncSession, *, viewer: User, group_id: str, settings: Settings
+    session: AsyncSession, *, viewer: User, group_id: str
 ) -> GroupInfoResponse:
     """Name, parent and member count of a group the viewer may see; otherwise ``GroupNotFound``.
 
     A group the viewer may not see is reported as missing, so its existence does not leak.
     """
     found = await repository.get_group_with_count(session, group_id)
-    if found is None or not await can_see_group(
-        session, viewer=viewer, group=found[0], settings=settings
-    ):
+    if found is None or not await can_see_group(session, viewer=viewer, group=found[0]):
         raise GroupNotFound(group_id)
     group, count = found
     return GroupInfoResponse.model_validate(to_response(group, count, redact=False).model_dump())

@@ -117,15 +117,11 @@ async def update_my_status(
         302: {"description": "The picture is at another web address"},
     },
 )
-async def profile_image(
-    user_id: str, session: SessionDep, runtime: RuntimeDep, viewer: VerifiedUser
-) -> Response:
+async def profile_image(user_id: str, session: SessionDep, viewer: VerifiedUser) -> Response:
     """The user's picture: the image of a ``data:`` URL, a redirect to a web address, or a
     default picture (``users.pictures``). Non-admins may see their own and those of the
     members of groups they may see."""
-    user, _groups = await service.visible_user(
-        session, viewer=viewer, user_id=user_id, settings=runtime.settings
-    )
+    user, _groups = await service.visible_user(session, viewer=viewer, user_id=user_id)
     found = pictures.picture(user.profile_image_url)
     if found.redirect is not None:
         return RedirectResponse(found.redirect, status_code=302)
@@ -133,24 +129,17 @@ async def profile_image(
 
 
 @router.get("/{user_id}/active")
-async def user_active(
-    user_id: str, session: SessionDep, runtime: RuntimeDep, user: VerifiedUser
-) -> dict[str, bool]:
+async def user_active(user_id: str, session: SessionDep, user: VerifiedUser) -> dict[str, bool]:
     """``{"active": true}`` if the user made a request in the last three minutes. Non-admins
     may ask about themselves and the members of groups they may see."""
-    active = await service.is_active(
-        session, viewer=user, user_id=user_id, settings=runtime.settings
-    )
-    return {"active": active}
+    return {"active": await service.is_active(session, viewer=user, user_id=user_id)}
 
 
 @router.get("/{user_id}/info", response_model=UserInfoResponse)
-async def user_info(
-    user_id: str, session: SessionDep, runtime: RuntimeDep, user: VerifiedUser
-) -> UserInfoResponse:
+async def user_info(user_id: str, session: SessionDep, user: VerifiedUser) -> UserInfoResponse:
     """A user's public profile and direct groups; for non-admins only the groups they may see
     themselves."""
-    return await service.user_info(session, viewer=user, user_id=user_id, settings=runtime.settings)
+    return await service.user_info(session, viewer=user, user_id=user_id)
 
 
 @router.get("/{user_id}/groups", response_model=list[UserGroupResponse] | list[GroupModel])

@@ -232,12 +232,10 @@ async def search_users(
 ACTIVE_SECONDS = 180
 
 
-async def is_active(
-    session: AsyncSession, *, viewer: User, user_id: str, settings: Settings
-) -> bool:
+async def is_active(session: AsyncSession, *, viewer: User, user_id: str) -> bool:
     """Whether a user the viewer may look up (``visible_user``) was seen in the last
     ``ACTIVE_SECONDS``. Raises ``UserNotFound``."""
-    user, _groups = await visible_user(session, viewer=viewer, user_id=user_id, settings=settings)
+    user, _groups = await visible_user(session, viewer=viewer, user_id=user_id)
     return now_epoch() - user.last_active_at <= ACTIVE_SECONDS
 
 
@@ -266,42 +264,32 @@ async def user_groups(
     ]
 
 
-async def visible_groups_of(
-    session: AsyncSession, *, viewer: User, user: User, settings: Settings
-) -> list[Group]:
+async def visible_groups_of(session: AsyncSession, *, viewer: User, user: User) -> list[Group]:
     """The direct groups of ``user`` that ``viewer`` may see (all of them for an admin)."""
     groups = await groups_repository.groups_by_ids(
         session, await memberships.direct_group_ids(session, user.id)
     )
-    if viewer.role == "admin":
-        return groups
-    return [
-        group
-        for group in groups
-        if await visibility.can_see_group(session, viewer=viewer, group=group, settings=settings)
-    ]
+    return await visibility.visible_among(session, viewer=viewer, groups=groups)
 
 
 async def visible_user(
-    session: AsyncSession, *, viewer: User, user_id: str, settings: Settings
+    session: AsyncSession, *, viewer: User, user_id: str
 ) -> tuple[User, list[Group]]:
     """A user a signed-in ``viewer`` may look up, with the direct groups of theirs the viewer
     may see: admins may look up anyone, others themselves and the members of a group they may
     see. Anyone else is ``UserNotFound``, so that an account's existence does not leak (Open
     WebUI shows any user to any signed-in user: its weakness S4)."""
     user = await require_user(session, user_id)
-    groups = await visible_groups_of(session, viewer=viewer, user=user, settings=settings)
+    groups = await visible_groups_of(session, viewer=viewer, user=user)
     if viewer.role != "admin" and viewer.id != user.id and not groups:
         raise UserNotFound(user_id)
     return user, groups
 
 
-async def user_info(
-    session: AsyncSession, *, viewer: User, user_id: str, settings: Settings
-) -> UserInfoResponse:
+async def user_info(session: AsyncSession, *, viewer: User, user_id: str) -> UserInfoResponse:
     """Open WebUI's ``UserInfoResponse`` of a user the viewer may look up (``visible_user``),
     with the direct groups the viewer may see as ``{id, name}``. Raises ``UserNotFound``."""
-    user, groups = await visible_user(session, viewer=viewer, user_id=user_id, settings=settings)
+    user, groups = await visible_user(session, viewer=viewer, user_id=user_id)
     info = UserInfoResponse.model_validate(user)
     return info.model_copy(update={"groups": [{"id": g.id, "name": g.name} for g in groups]})
 
