@@ -38,6 +38,9 @@ from opengroups.kit.middleware import (
     SecurityHeadersMiddleware,
     UnstorableTextMiddleware,
 )
+from opengroups.scim.endpoints import MOUNTS as SCIM_MOUNTS
+from opengroups.scim.endpoints import create_scim_app
+from opengroups.scim.endpoints import router as scim_clients_router
 from opengroups.system.endpoints import router as system_router
 from opengroups.transfer.endpoints import router as transfer_router
 from opengroups.users.endpoints import router as users_router
@@ -179,6 +182,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         grants_users_router,
         transfer_router,
         audit_router,
+        scim_clients_router,
     ):
         # The routes are added to the app's own list rather than with ``include_router``: an
         # included router is matched through a wrapper that costs on every request
@@ -187,6 +191,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.router.routes.extend(router.routes)
     app.add_api_route("/admin", _admin_home, include_in_schema=False)
     app.mount("/admin", create_admin_app(runtime))
+    scim_app = create_scim_app(runtime)
+    for path in SCIM_MOUNTS:
+        app.mount(path, scim_app)
     return app
 
 

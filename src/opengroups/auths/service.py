@@ -126,6 +126,15 @@ async def signup(
     return await _session_for(session, authz, caches, user, settings)
 
 
+class AccountInactive(OpenGroupsError):
+    """Right credentials of an account its identity provider deactivated (SCIM ``active``)."""
+
+    status_code = 403
+
+    def __init__(self) -> None:
+        super().__init__("This account is deactivated. Please contact your administrator.")
+
+
 class WrongPassword(OpenGroupsError):
     # 400, as Open WebUI answers a wrong current password.
     status_code = 400
@@ -159,8 +168,9 @@ async def checked_credentials(
     Checking the throttle and the password is a read; the password is verified in a worker
     thread; the outcome (a failure counted, or the account's failures forgotten) and its audit
     event are written in a short transaction of their own afterwards, which stays even when the
-    sign-in is refused. Raises ``TooManyAttempts`` (429) and ``InvalidCredentials`` (the same
-    for an unknown e-mail, which costs one verification too).
+    sign-in is refused. Raises ``TooManyAttempts`` (429), ``InvalidCredentials`` (the same
+    for an unknown e-mail, which costs one verification too) and ``AccountInactive`` (the right
+    password of a deactivated account).
     """
     limits = throttle.Limits.of(settings)
     attempt = throttle.Attempt(email=form.email, address=actor.address)
@@ -175,15 +185,25 @@ async def checked_credentials(
                 address=actor.address,
                 request_id=actor.request_id,
             )
-            if verified and user is not None:
+            inactive = verified and user is not None and not user.active
+            if inactive:  # recorded in this transaction, refused once it is committed
+                _record_signin(session, "auth.signin.inactive", form.email)
+            elif verified and user is not None:
                 await throttle.forget_account(session, attempt)
                 _record_signin(session, "auth.signin", form.email)
                 return user
-            locked = await throttle.record_failure(session, attempt, limits)
-            _record_signin(session, "auth.signin.failure", form.email)
-            if locked:
-                _record_signin(session, "auth.signin.locked", form.email)
-    raise InvalidCredentials()
+            else:
+                await _record_failure(session, attempt, limits, form.email)
+    raise AccountInactive() if inactive else InvalidCredentials()
+
+
+async def _record_failure(
+    session: AsyncSession, attempt: throttle.Attempt, limits: throttle.Limits, email: str
+) -> None:
+    locked = await throttle.record_failure(session, attempt, limits)
+    _record_signin(session, "auth.signin.failure", email)
+    if locked:
+        _record_signin(session, "auth.signin.locked", email)
 
 
 def _record_signin(session: AsyncSession, action: str, email: str) -> None:
@@ -238,7 +258,10 @@ async def authenticate(
     detached instance (``users.cache``): read it, and load the row for update to change it.
     Raises ``NotAuthenticated``."""
     if credential.startswith(API_KEY_PREFIX):
-        return await _by_api_key(session, caches, hash_api_key(credential))
+        owner = await _by_api_key(session, caches, hash_api_key(credential))
+        if not owner.active:  # deactivated by provisioning: the key is kept, and refused
+            raise _invalid_token()
+        return owner
     verified = caches.tokens.value(credential)
     if verified is None:
         claims = decode_token(credential, secret=settings.resolved_secret_key())
@@ -248,8 +271,9 @@ async def authenticate(
         caches.tokens.put(credential, (verified, claims.expires_at))
     user_id, version = verified
     user = await users_cache.cached_user(session, caches, user_id)
-    # Deleted since the token was issued, or signed out, or given a new password or role.
-    if user is None or user.token_version != version:
+    # Deleted since the token was issued, or signed out, or given a new password or role, or
+    # deactivated (which also ends its sessions; checked so that no token outlives it).
+    if user is None or user.token_version != version or not user.active:
         raise _invalid_token()
     return user
 

@@ -50,14 +50,17 @@ class Limits:
 
 @dataclass(frozen=True)
 class Attempt:
-    """Who is signing in: the account's e-mail and the client's address (if known)."""
+    """Who is signing in: the account's e-mail and the client's address (if known). A bearer
+    token names no account (``email`` None): only its address is counted."""
 
-    email: str
+    email: str | None
     address: str | None
 
     def keys(self, limits: Limits) -> list[tuple[str, int, str]]:
         """``(key, limit, what)`` for each count this attempt is held to."""
-        found = [(f"account:{self.email}", limits.per_account, "account")]
+        found = []
+        if self.email is not None:
+            found.append((f"account:{self.email}", limits.per_account, "account"))
         if self.address:
             found.append((f"address:{self.address}", limits.per_address, "address"))
         return found
@@ -85,7 +88,11 @@ async def record_failure(session: AsyncSession, attempt: Attempt, limits: Limits
     account's last try (a lockout begins)."""
     now = _now_ms()
     keys: Sequence[tuple[str, int, str]] = attempt.keys(limits)
+    if not keys:
+        return False
     await repository.add_failures(session, [key for key, _limit, _what in keys], now)
+    if attempt.email is None:
+        return False
     account_key, account_limit, _what = keys[0]
     count, _oldest = await repository.failures_since(
         session, account_key, now - limits.window_seconds * 1000

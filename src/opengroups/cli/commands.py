@@ -25,6 +25,8 @@ from opengroups.auths.schemas import AddUserForm
 from opengroups.bootstrap import Runtime
 from opengroups.cli.runner import EXIT_BAD_INPUT, Work, err, fail
 from opengroups.errors import OpenGroupsError
+from opengroups.scim import clients as scim_clients
+from opengroups.scim.schemas import ScimClientForm, ScimClientResponse
 from opengroups.transfer import export, importer
 from opengroups.transfer.schemas import ImportPolicy, ImportReport
 from opengroups.users import repository as users_repository
@@ -75,6 +77,53 @@ def create_api_key(email: str) -> Work[str]:
         if user is None:
             raise OpenGroupsError(f"No user with the e-mail '{email}'.", 404)
         return await auths_service.create_api_key(session, None, None, user_id=user.id)
+
+    return work
+
+
+def create_scim_client(name: str) -> Work[tuple[str, str]]:
+    """As ``POST /api/v1/scim/clients``; exits 2 on a blank or too long name."""
+    try:
+        form = ScimClientForm(name=name)
+    except ValidationError as exc:
+        raise fail(f"name: {exc.errors()[0]['msg']}") from exc
+
+    async def work(session: AsyncSession, _runtime: Runtime) -> tuple[str, str]:
+        created = await scim_clients.create_client(
+            session, name=form.name, created_by=await users_service.primary_admin_id(session)
+        )
+        return created.id, created.token
+
+    return work
+
+
+def list_scim_clients() -> Work[list[ScimClientResponse]]:
+    async def work(session: AsyncSession, _runtime: Runtime) -> list[ScimClientResponse]:
+        return await scim_clients.list_clients(session)
+
+    return work
+
+
+def show_scim_clients(found: list[ScimClientResponse]) -> None:
+    table = Table("id", "name", "created", "last used", "revoked")
+    for client in found:
+        table.add_row(
+            client.id,
+            client.name,
+            _when(client.created_at),
+            _when(client.last_used_at),
+            _when(client.revoked_at),
+        )
+    Console().print(table)
+
+
+def _when(epoch: int | None) -> str:
+    return "" if epoch is None else datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%d %H:%M")
+
+
+def revoke_scim_client(client_id: str) -> Work[None]:
+    async def work(session: AsyncSession, _runtime: Runtime) -> None:
+        await scim_clients.revoke_client(session, client_id=client_id)
 
     return work
 

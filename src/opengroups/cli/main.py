@@ -23,7 +23,9 @@ app = typer.Typer(
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 users_app = typer.Typer(help="User accounts.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+scim_app = typer.Typer(help="SCIM provisioning clients (identity providers).", no_args_is_help=True)
 app.add_typer(users_app, name="users")
+app.add_typer(scim_app, name="scim-clients")
 
 
 def _run(work: Work[T]) -> T:
@@ -92,6 +94,37 @@ def users_api_key(email: Annotated[str, typer.Argument(help="The user's e-mail."
     from opengroups.cli.commands import create_api_key
 
     typer.echo(_run(create_api_key(email)))
+
+
+@scim_app.command("create")
+def scim_clients_create(
+    name: Annotated[str, typer.Argument(help="Who provisions through it, e.g. 'Entra ID'.")],
+) -> None:
+    """Create a provisioning client and print its id and bearer token (shown this once)."""
+    from opengroups.cli.commands import create_scim_client
+
+    client_id, token = _run(create_scim_client(name))
+    typer.echo(f"id: {client_id}")
+    typer.echo(f"token: {token}")
+
+
+@scim_app.command("list")
+def scim_clients_list() -> None:
+    """List the provisioning clients (never their tokens)."""
+    from opengroups.cli.commands import list_scim_clients, show_scim_clients
+
+    show_scim_clients(_run(list_scim_clients()))
+
+
+@scim_app.command("revoke")
+def scim_clients_revoke(
+    client_id: Annotated[str, typer.Argument(help="The client's id.")],
+) -> None:
+    """Revoke a provisioning client: its token is refused from now on."""
+    from opengroups.cli.commands import revoke_scim_client
+
+    _run(revoke_scim_client(client_id))
+    typer.echo(f"revoked: {client_id}")
 
 
 @app.command("export")

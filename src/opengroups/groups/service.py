@@ -118,7 +118,7 @@ async def _check_parent(
         )
 
 
-async def _check_name_free(session: AsyncSession, name: str, *, except_id: str | None) -> str:
+async def check_name_free(session: AsyncSession, name: str, *, except_id: str | None) -> str:
     key = name_key(name)
     existing = await repository.get_group_by_name_key(session, key)
     if existing is not None and existing.id != except_id:
@@ -180,8 +180,25 @@ async def create_group(
 ) -> GroupResponse:
     """Create a group owned by ``actor``. Raises ``InvalidInput`` (permissions outside the
     catalog), ``NameTaken``, ``GroupNotFound`` (parent), ``HierarchyError``."""
+    group = await create_owned_group(
+        session, authz, owner_id=actor.id, form=form, settings=settings
+    )
+    return to_response(group, 0, redact=False)
+
+
+async def create_owned_group(
+    session: AsyncSession,
+    authz: Authz,
+    *,
+    owner_id: str,
+    form: GroupForm,
+    settings: Settings,
+    provisioning: Mapping[str, Any] | None = None,
+) -> Group:
+    """``create_group`` for any owner (a user, or a provisioning client); ``provisioning``:
+    the SCIM columns (``external_id``, ``scim``). Raises as ``create_group``."""
     permissions = None if form.permissions is None else authz.validated(form.permissions)
-    await _check_name_free(session, form.name, except_id=None)
+    await check_name_free(session, form.name, except_id=None)
     await _check_parent(
         session, group_id=None, parent_id=form.parent_group_id, max_depth=settings.max_group_depth
     )
@@ -189,7 +206,7 @@ async def create_group(
     group = insert_group(
         session,
         group_id=new_id(),
-        owner_id=actor.id,
+        owner_id=owner_id,
         fields={
             "name": form.name,
             "description": form.description,
@@ -197,12 +214,13 @@ async def create_group(
             "meta": None,
             "permissions": permissions,
             "parent_group_id": form.parent_group_id,
+            **(provisioning or {}),
         },
         created_at=now,
         updated_at=now,
     )
     await _flush_or_name_taken(session, form.name)
-    return to_response(group, 0, redact=False)
+    return group
 
 
 async def apply_changes(
@@ -267,7 +285,7 @@ async def update_group(
     group = await lock_group(session, group_id, if_match=if_match)
     changes: dict[str, Any] = {}
     if form.name is not None:
-        await _check_name_free(session, form.name, except_id=group.id)
+        await check_name_free(session, form.name, except_id=group.id)
         changes["name"] = form.name
     if form.description is not None:
         changes["description"] = form.description

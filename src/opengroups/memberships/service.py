@@ -157,6 +157,27 @@ async def add_to_group(
     return added
 
 
+async def withdraw_from_group(
+    session: AsyncSession, *, group: Group, user_ids: Sequence[str], source: str
+) -> list[str]:
+    """Take the ``source`` membership away from these users of a group the caller has locked;
+    those no other source holds stop being members, and are recorded. Returns them."""
+    removed = await repository.withdraw_source(
+        session, group_id=group.id, user_ids=user_ids, source=source
+    )
+    if removed:
+        await groups_repository.touch_group(session, group, now_epoch())
+        record_membership_change(session, group_id=group.id, removed=removed, source=source)
+    return removed
+
+
+async def members_held_by(session: AsyncSession, *, group_id: str, source: str) -> set[str]:
+    """The users whose membership of the group ``source`` holds (others may hold it too)."""
+    return (await repository.members_by_source(session, group_ids=[group_id], source=source))[
+        group_id
+    ]
+
+
 async def add_members(
     session: AsyncSession,
     *,

@@ -7,6 +7,7 @@ from opengroups.models.config_entry import ConfigEntry
 from opengroups.models.grant import AccessGrant, AccessResource
 from opengroups.models.group import Group
 from opengroups.models.membership import GroupMember, GroupMemberSource, MembershipSource
+from opengroups.models.scim_client import ScimClient
 from opengroups.models.signin import SigninFailure
 from opengroups.models.user import User
 
@@ -36,6 +37,7 @@ __all__ = [
     "GroupMember",
     "GroupMemberSource",
     "MembershipSource",
+    "ScimClient",
     "SigninFailure",
     "User",
     "data_tables_children_first",

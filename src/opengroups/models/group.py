@@ -33,4 +33,9 @@ class Group(Base):
     member_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     members_version: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
 
+    # Provisioning (SCIM, ``scim/``): the identity provider's id of the group, and the
+    # attributes of the SCIM resource that have no column (read back as written).
+    external_id: Mapped[str | None] = mapped_column(String(255), index=True, default=None)
+    scim: Mapped[dict[str, Any] | None] = mapped_column(default=None)
+
     __table_args__ = (Index("ix_group_updated_at_id", "updated_at", "id"),)

@@ -14,6 +14,7 @@ class MembershipSource(StrEnum):
     MANUAL = "manual"
     DEFAULT = "default"
     IMPORT = "import"
+    # Stored as ``scim:<client id>``: each provisioning client holds its own memberships.
     SCIM = "scim"
     OAUTH = "oauth"
     LDAP = "ldap"
@@ -43,7 +44,7 @@ class GroupMemberSource(Base):
 
     group_id: Mapped[str] = mapped_column(String(36), primary_key=True)
     user_id: Mapped[str] = mapped_column(String(36), primary_key=True)
-    source: Mapped[str] = mapped_column(String(16), primary_key=True)
+    source: Mapped[str] = mapped_column(String(64), primary_key=True)
     created_at: Mapped[int] = mapped_column(BigInteger, default=now_epoch)
 
     __table_args__ = (

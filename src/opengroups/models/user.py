@@ -1,11 +1,12 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
-from sqlalchemy import BigInteger, Date, Index, String, Text
+from sqlalchemy import BigInteger, Boolean, Date, Index, String, Text, true
 from sqlalchemy.orm import Mapped, mapped_column
 
-from opengroups.models.base import Base, new_id, now_epoch
+from opengroups.models.base import Base, JsonType, new_id, now_epoch
 
 
 class User(Base):
@@ -36,4 +37,19 @@ class User(Base):
     status_message: Mapped[str | None] = mapped_column(Text, default=None)
     status_expires_at: Mapped[int | None] = mapped_column(BigInteger, default=None)
 
-    __table_args__ = (Index("ix_user_name_id", "name", "id"),)
+    # Provisioning (SCIM, ``scim/``). ``user_name`` is SCIM's userName where it differs from the
+    # e-mail (none: the e-mail is the userName); ``user_name_key``, its lower-cased form, keeps
+    # it unique case-insensitively on every database; ``active`` false
+    # refuses every sign-in and token without deleting the account; ``scim`` keeps the
+    # attributes of the SCIM resource that have no column, so they read back as written.
+    user_name: Mapped[str | None] = mapped_column(String(320), default=None)
+    user_name_key: Mapped[str | None] = mapped_column(String(320), default=None)
+    external_id: Mapped[str | None] = mapped_column(String(255), index=True, default=None)
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    scim: Mapped[Any] = mapped_column(JsonType, nullable=True, default=None)
+
+    __table_args__ = (
+        Index("ix_user_name_id", "name", "id"),
+        # An index rather than a constraint: SQLite adds an index to a table without copying it.
+        Index("uq_user_user_name_key", "user_name_key", unique=True),
+    )

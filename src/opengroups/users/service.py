@@ -101,6 +101,7 @@ async def create_user(
     role: str,
     password_hash: str | None,
     profile_image_url: str | None = None,
+    user_id: str | None = None,
 ) -> User:
     """Insert a user (``password_hash`` from ``Passwords.hash_new``, computed before the
     transaction began; none: an account without a password) and record it. Raises
@@ -108,7 +109,7 @@ async def create_user(
     if await repository.get_user_by_email(session, email) is not None:
         raise EmailTaken(email)
     user = _new_user(
-        user_id=None,
+        user_id=user_id,
         name=name,
         email=email,
         role=role,
@@ -150,9 +151,10 @@ async def register_user(
     password_hash: str | None,
     settings: Settings,
     profile_image_url: str | None = None,
+    user_id: str | None = None,
 ) -> User:
-    """Create an account as every entry point does (sign-up, ``auths/add``, the CLI): the first
-    admin is recorded as the primary admin, and the account joins the default group.
+    """Create an account as every entry point does (sign-up, ``auths/add``, the CLI, SCIM): the
+    first admin is recorded as the primary admin, and the account joins the default group.
 
     Raises ``EmailTaken``.
     """
@@ -163,6 +165,7 @@ async def register_user(
         role=role,
         password_hash=password_hash,
         profile_image_url=profile_image_url,
+        user_id=user_id,
     )
     if role == "admin" and await appconfig.recorded_primary_admin_id(session) is None:
         await appconfig.remember_primary_admin(session, user.id)
@@ -390,28 +393,53 @@ async def update_user(
     for field in ("role", "name", "email", "profile_image_url", *PROFILE_FIELDS):
         if field in changes:
             setattr(user, field, changes[field])
-    after = snapshot(user)
-    if after != before or password_changed:
-        user.updated_at = now_epoch()
-        if password_changed or role_changes:
-            end_sessions(user)  # a new password or role: sessions from before must not last
-        else:
-            user_changed(user)
-        await session.flush()
-        recorder.record(
-            session,
-            action="user.update",
-            resource_type="user",
-            resource_id=user.id,
-            before={k: v for k, v in before.items() if after[k] != v},
-            after={
-                **{k: v for k, v in after.items() if before[k] != v},
-                **({"password_changed": True} if password_changed else {}),
-            },
-            # A role change turns the admin bypass on or off for this user.
-            affected_user_ids=[user.id] if role_changes else None,
-        )
+    await record_update(
+        session,
+        user,
+        before,
+        snapshot(user),
+        password_changed=password_changed,
+        # A new password or role: sessions from before must not last.
+        end_them=password_changed or role_changes,
+        # A role change turns the admin bypass on or off for this user.
+        affects_permissions=role_changes,
+    )
     return Tagged(UserModel.model_validate(user), user.revision)
+
+
+async def record_update(
+    session: AsyncSession,
+    user: User,
+    before: dict[str, Any],
+    after: dict[str, Any],
+    *,
+    password_changed: bool,
+    end_them: bool,
+    affects_permissions: bool = False,
+) -> None:
+    """Note and record a change of a locked user's row made by the caller: ``before`` and
+    ``after`` are its snapshots (the audit event keeps what differs). ``end_them`` ends every
+    session issued before. Does nothing when nothing changed."""
+    if after == before and not password_changed:
+        return
+    user.updated_at = now_epoch()
+    if end_them:
+        end_sessions(user)
+    else:
+        user_changed(user)
+    await session.flush()
+    recorder.record(
+        session,
+        action="user.update",
+        resource_type="user",
+        resource_id=user.id,
+        before={k: v for k, v in before.items() if after[k] != v},
+        after={
+            **{k: v for k, v in after.items() if before[k] != v},
+            **({"password_changed": True} if password_changed else {}),
+        },
+        affected_user_ids=[user.id] if affects_permissions else None,
+    )
 
 
 async def update_own_profile(
@@ -425,16 +453,16 @@ async def update_own_profile(
 
 
 async def delete_user(
-    session: AsyncSession, *, actor: User, user_id: str, if_match: str | None = None
+    session: AsyncSession, *, actor: User | None, user_id: str, if_match: str | None = None
 ) -> None:
     """Delete the user and, in the same transaction, every membership and grant they hold (the
-    grants by a trigger, whoever deletes the user).
+    grants by a trigger, whoever deletes the user). ``actor`` None: a provisioning client.
 
     Raises ``UserNotFound``, ``PreconditionFailed``; ``NotPermitted`` for the primary admin
     and for oneself.
     """
     user = await lock_user(session, user_id, if_match=if_match)
-    if user.id == actor.id:
+    if actor is not None and user.id == actor.id:
         raise NotPermitted("You cannot delete your own account.")
     if user.id == await primary_admin_id(session):
         raise NotPermitted("The primary admin cannot be deleted.")
