@@ -52,6 +52,8 @@ class Settings(BaseSettings):
     signin_max_failures_per_account: int = Field(default=5, ge=1)
     signin_max_failures_per_address: int = Field(default=50, ge=1)
     admin_bypass: bool = True
+    # GET /auths/admin/details answers the primary admin's name and e-mail to signed-in users.
+    show_admin_details: bool = False
     cache_validation: Literal["auto", "host", "database"] = "auto"
     log_level: str = "info"
 

@@ -106,3 +106,25 @@ async def test_admin_sign_out_ends_the_cookie(api: Api) -> None:
     replayed = await api.client.get("/admin/groups")
     assert replayed.status_code == 303
     assert replayed.headers["location"].startswith("/admin/login")
+
+
+async def test_an_admin_ends_a_users_sessions(api: Api) -> None:
+    user = await api.user()
+    assert (await api.get(ME, user)).status_code == 200
+    revoked = await api.post(f"/api/v1/users/{user.id}/sessions/revoke")
+    assert revoked.status_code == 200, revoked.text
+    assert revoked.json() is True
+    assert (await api.get(ME, user)).status_code == 401
+    again = await _sign_in(api, user.email, "user-pw")  # signing in again works
+    assert (await api.get(ME, again)).status_code == 200
+    other_admin = await api.user("admin")
+    primary = await api.admin()
+    refused = await api.post(f"/api/v1/users/{primary.id}/sessions/revoke", None, other_admin)
+    assert refused.status_code == 403
+    assert (await api.get(ME, primary)).status_code == 200
+    assert (
+        await api.post(f"/api/v1/users/{user.id}/sessions/revoke", None, again)
+    ).status_code == 403
+    assert (await api.post("/api/v1/users/nobody/sessions/revoke")).status_code == 404
+    events = await api.get("/api/v1/audit/events", action="user.signout", resource_id=user.id)
+    assert events.json()["items"][0]["actor_id"] == primary.id

@@ -228,3 +228,31 @@ async def test_pending_user_sees_itself_and_nothing_else(api: Api) -> None:
         assert response.status_code == 401, (path, response.text)
     key = await api.post(f"{AUTHS}/api_key", account=pending)
     assert key.status_code == 401, key.text
+
+
+async def test_the_session_route_tells_when_the_token_expires(client: httpx.AsyncClient) -> None:
+    signed = (await signup(client, "ida@example.com")).json()
+    session = await client.get(f"{AUTHS}/", headers=bearer(signed["token"]))
+    assert session.status_code == 200, session.text
+    assert session.json()["expires_at"] == signed["expires_at"]
+    key = await client.post(f"{AUTHS}/api_key", headers=bearer(signed["token"]))
+    assert key.status_code == 200, key.text
+    by_key = await client.get(f"{AUTHS}/", headers=bearer(key.json()["api_key"]))
+    assert by_key.json()["expires_at"] is None  # an API key does not expire
+
+
+async def test_admin_details_are_not_published_by_default(api: Api) -> None:
+    user = await api.user()
+    hidden = await api.get(f"{AUTHS}/admin/details", user)
+    assert hidden.status_code == 403
+    assert "OPENGROUPS_SHOW_ADMIN_DETAILS" in hidden.json()["detail"]
+
+
+async def test_admin_details_where_the_operator_publishes_them(start_api: StartApi) -> None:
+    published = (await start_api(show_admin_details=True)).api
+    reader = await published.user()
+    shown = await published.get(f"{AUTHS}/admin/details", reader)
+    assert shown.status_code == 200, shown.text
+    assert shown.json() == {"name": "Admin", "email": "admin@example.com"}
+    anonymous = await published.client.get(f"{AUTHS}/admin/details")
+    assert anonymous.status_code == 401

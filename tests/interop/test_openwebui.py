@@ -4,9 +4,8 @@ keys and JSON types, recursively; values, ids and timestamps do not count).
 
 Where opengroups answers differently on purpose, ``DECLARED`` says so with the number of the
 divergence (``docs/divergences.md``) that explains it. Any other difference fails, and so does a
-declared difference that no longer shows. ``UNLISTED`` holds differences found that no
-divergence explains: they are expected as they are, and reported as expected failures until
-opengroups or ``docs/divergences.md`` settles them.
+declared difference that no longer shows: a new difference is a bug to fix, or a divergence
+to write down first.
 
 Opt-in (``pytest -m interop tests/interop``) and skipped unless Open WebUI is installed
 (``scripts/install-openwebui.sh``). Only loopback traffic: both servers listen on 127.0.0.1.
@@ -48,10 +47,6 @@ def only_in_opengroups(under: str, *keys: str, kind: str = "null") -> tuple[Diff
     return tuple(Difference(f"{under}.{key}", ABSENT, kind) for key in keys)
 
 
-def only_in_openwebui(under: str, *keys: str, kind: str = "null") -> tuple[Difference, ...]:
-    return tuple(Difference(f"{under}.{key}", kind, ABSENT) for key in keys)
-
-
 @dataclass(frozen=True)
 class Declared:
     """Differences opengroups makes on purpose in one step, with the number of the divergence
@@ -71,6 +66,7 @@ SESSION = (
     "status_emoji,status_expires_at,status_message,token,token_type}"
 )
 ERROR = "object{detail}"
+PROFILE = ("bio", "gender", "date_of_birth", "status_emoji", "status_message", "status_expires_at")
 DECLARED = (
     Declared("a user creating a group", 1, (status(401, 403),)),
     Declared("a user listing users", 1, (status(401, 403),)),
@@ -93,63 +89,15 @@ DECLARED = (
         36,
         (status(200, 401), body(SESSION, ERROR)),
     ),
-)
-
-
-@dataclass(frozen=True)
-class Unlisted:
-    """Differences found in one step that no divergence explains: a bug in opengroups, or a
-    divergence not yet written down. ``why`` names the Open WebUI 0.12.4 code that answers as
-    it does (paths inside the package ``open_webui``)."""
-
-    step: str
-    why: str
-    differences: tuple[Difference, ...]
-
-
-PROFILE = ("bio", "gender", "date_of_birth", "status_emoji", "status_message", "status_expires_at")
-# UserModel's fields (models/users.py:182) that opengroups' users lack.
-USER_MODEL_ONLY = (
-    "username",
-    "profile_banner_image_url",
-    "timezone",
-    "presence_state",
-    "info",
-    "settings",
-    "oauth",
-    "scim",
-)
-SIGNIN_WHY = (
-    "sign-in and sign-up answer SessionUserResponse (models/auths.py:105, SigninResult at :170; "
-    "built by utils/auth.py create_session_response), which has no profile or status fields"
-)
-ADD_WHY = (
-    "AddUserResponse (models/auths.py:116) with response_model_exclude_none "
-    "(routers/auths.py:1056): token, token_type, id, email, name, role, profile_image_url only"
-)
-EXPIRY_WHY = "GET /auths/ answers the token's exp as expires_at (routers/auths.py:200)"
-INFO_WHY = (
-    "UserInfoResponse (models/users.py:307) has no gender, date_of_birth or profile_image_url"
-)
-UNLISTED = (
     *(
-        Unlisted(step, SIGNIN_WHY, only_in_opengroups("$", *PROFILE))
+        Declared(step, 46, only_in_opengroups("$", *PROFILE))
         for step in ("sign up the first user", "sign in as the admin", "sign in as the user")
     ),
-    Unlisted(
-        "a second sign-up",
-        "the first sign-up turns sign-up off (routers/auths.py:834); later ones are 403 "
-        "(routers/auths.py:866)",
-        (status(403, 200), body(ERROR, SESSION)),
-    ),
+    Declared("a second sign-up", 47, (status(403, 200), body(ERROR, SESSION))),
     *(
-        Unlisted(step, EXPIRY_WHY, (Difference("$.expires_at", "number", "null"),))
-        for step in ("the admin's session", "the user's session")
-    ),
-    *(
-        Unlisted(
+        Declared(
             step,
-            ADD_WHY,
+            46,
             (
                 *only_in_opengroups("$", *PROFILE),
                 *only_in_opengroups("$", "expires_at", kind="number"),
@@ -158,47 +106,34 @@ UNLISTED = (
         )
         for step in ("add a user", "add another user")
     ),
-    Unlisted(
+    Declared(
         "a group's users",
-        f"list[UserInfoResponse] (routers/groups.py:176); {INFO_WHY}",
+        46,
         (
             *only_in_opengroups("$[]", "gender", "date_of_birth"),
             *only_in_opengroups("$[]", "profile_image_url", kind="string"),
         ),
     ),
-    Unlisted(
+    Declared(
         "a group's members",
-        "GroupMemberInfo(UserInfoResponse) is built from id, name, email and role only "
-        f"(routers/groups.py:508-515), so last_active_at is null; {INFO_WHY}",
+        46,
         (
             *only_in_opengroups("$.items[]", "gender", "date_of_birth"),
             *only_in_opengroups("$.items[]", "profile_image_url", kind="string"),
             Difference("$.items[].last_active_at", "null", "number"),
         ),
     ),
-    Unlisted(
+    Declared(
         "preview a group's access",
-        "default_models.local is null without default models (models/groups.py:167, "
-        "routers/groups.py:439); Open WebUI has no resources key",
+        46,
         (
             Difference("$.default_models.local", "null", "array"),
             *only_in_opengroups("$", "resources", kind="object"),
         ),
     ),
-    Unlisted(
-        "list users",
-        "UserGroupIdsModel(UserModel) (routers/users.py:84, models/users.py:182, :283)",
-        only_in_openwebui("$.users[]", *USER_MODEL_ONLY),
-    ),
-    Unlisted(
-        "get a user",
-        "UserActiveResponse (routers/users.py:783, extra allowed) gets every UserModel field "
-        "(routers/users.py:800, models/users.py:182)",
-        only_in_openwebui("$", *USER_MODEL_ONLY),
-    ),
-    Unlisted(
+    Declared(
         "a user's info",
-        f"routers/users.py:812; {INFO_WHY}",
+        46,
         (
             *only_in_opengroups("$", "gender", "date_of_birth"),
             *only_in_opengroups("$", "profile_image_url", kind="string"),
@@ -244,15 +179,11 @@ def test_opengroups_answers_as_open_webui_does(
     opengroups_answers: dict[str, Answer],
 ) -> None:
     theirs, ours = openwebui_answers[step.name], opengroups_answers[step.name]
-    on_purpose = {d for entry in DECLARED if entry.step == step.name for d in entry.differences}
-    unlisted = [entry for entry in UNLISTED if entry.step == step.name]
-    expected = on_purpose | {d for entry in unlisted for d in entry.differences}
+    expected = {d for entry in DECLARED if entry.step == step.name for d in entry.differences}
 
     found = differences(theirs, ours)
 
     assert found == expected, _explain(found, expected, theirs, ours)
-    if unlisted:
-        pytest.xfail("unlisted: " + "; ".join(entry.why for entry in unlisted))
 
 
 def _explain(
@@ -270,7 +201,7 @@ def _explain(
 def test_the_tables_name_steps_and_divergences_that_exist() -> None:
     names = [step.name for step in STEPS]
     assert len(set(names)) == len(names)
-    tabled = {entry.step for entry in DECLARED} | {entry.step for entry in UNLISTED}
+    tabled = {entry.step for entry in DECLARED}
     assert tabled <= set(names)
     listed = re.findall(r"^\| (\d+) \|", DIVERGENCES.read_text(), flags=re.MULTILINE)
     assert {entry.divergence for entry in DECLARED} <= {int(number) for number in listed}

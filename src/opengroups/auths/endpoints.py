@@ -9,6 +9,7 @@ from opengroups.auths.schemas import (
     AddUserForm,
     AdminConfig,
     AdminConfigForm,
+    AdminDetails,
     ApiKeyResponse,
     SessionUserResponse,
     SigninForm,
@@ -41,7 +42,10 @@ async def get_session_user(
     so that a client can tell them they are waiting for approval."""
     permissions = await service.permissions_of(session, runtime.authz, runtime.caches, user)
     token = credentials.credentials if credentials else ""
-    return service.session_response(user, token=token, expires_at=None, permissions=permissions)
+    expires_at = service.token_expiry(runtime.caches, credential=token, settings=runtime.settings)
+    return service.session_response(
+        user, token=token, expires_at=expires_at, permissions=permissions
+    )
 
 
 @router.post("/signup", response_model=SessionUserResponse, responses=refusals(403, 409))
@@ -128,6 +132,15 @@ async def sign_out(session: SessionDep, user: CurrentUser) -> dict[str, bool]:
 async def delete_api_key(session: SessionDep, user: VerifiedUser) -> bool:
     await service.delete_api_key(session, user_id=user.id)
     return True
+
+
+@router.get("/admin/details", response_model=AdminDetails, responses=refusals(403, 404))
+async def admin_details(
+    session: SessionDep, runtime: RuntimeDep, _user: VerifiedUser
+) -> AdminDetails:
+    """Whom to contact: the primary admin's name and e-mail, where the operator publishes them
+    (``OPENGROUPS_SHOW_ADMIN_DETAILS``; 403 otherwise)."""
+    return await service.admin_details(session, settings=runtime.settings)
 
 
 @router.get("/admin/config", response_model=AdminConfig)

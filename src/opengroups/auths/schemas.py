@@ -57,6 +57,13 @@ class ApiKeyResponse(BaseModel):
     api_key: str
 
 
+class AdminDetails(BaseModel):
+    """Whom to contact: the primary admin's name and e-mail (``GET /auths/admin/details``)."""
+
+    name: str
+    email: str
+
+
 class AdminConfig(BaseModel):
     """Open WebUI's ``/auths/admin/config``. The first three are opengroups' own settings; the
     rest are there because clients that model the answer require them, and say what this

@@ -11,6 +11,7 @@ from opengroups.auths import throttle
 from opengroups.auths.admin_config import get_admin_config
 from opengroups.auths.schemas import (
     AddUserForm,
+    AdminDetails,
     SessionUserResponse,
     SigninForm,
     SignupForm,
@@ -26,7 +27,7 @@ from opengroups.auths.security import (
 from opengroups.authz import service as authz_service
 from opengroups.caching import Caches
 from opengroups.config import Settings
-from opengroups.errors import NotAuthenticated, NotPermitted, OpenGroupsError
+from opengroups.errors import NotAuthenticated, NotFound, NotPermitted, OpenGroupsError
 from opengroups.kit.context import Actor, context_of
 from opengroups.kit.db import Database
 from opengroups.kit.passwords import Passwords
@@ -278,6 +279,18 @@ async def authenticate(
     return user
 
 
+def token_expiry(caches: Caches, *, credential: str, settings: Settings) -> int | None:
+    """When an authenticated caller's token expires (epoch seconds), as authentication filed
+    it; None for an API key, which does not expire."""
+    if credential.startswith(API_KEY_PREFIX):
+        return None
+    entry = caches.tokens.get(credential)
+    if entry is not None:
+        return entry[1]
+    claims = decode_token(credential, secret=settings.resolved_secret_key())
+    return None if claims is None else claims.expires_at
+
+
 async def _by_api_key(session: AsyncSession, caches: Caches, key_hash: str) -> User:
     """The owner of an API key: the cached mapping holds while the (exact) cached user still
     has that key; otherwise the key is looked up again."""
@@ -332,6 +345,31 @@ async def sign_out(session: AsyncSession, *, user_id: str) -> None:
     users_service.end_sessions(user)
     await session.flush()
     recorder.record(session, action="user.signout", resource_type="user", resource_id=user.id)
+
+
+async def admin_details(session: AsyncSession, *, settings: Settings) -> AdminDetails:
+    """The primary admin's name and e-mail, where the operator publishes them
+    (``OPENGROUPS_SHOW_ADMIN_DETAILS``). Raises ``NotPermitted`` otherwise, ``NotFound`` when
+    there is no admin yet."""
+    if not settings.show_admin_details:
+        raise NotPermitted(
+            "This instance does not publish its administrator's contact details "
+            "(OPENGROUPS_SHOW_ADMIN_DETAILS)."
+        )
+    admin_id = await users_service.primary_admin_id(session)
+    admin = None if admin_id is None else await users_service.require_user(session, admin_id)
+    if admin is None:
+        raise NotFound("This instance has no administrator yet.")
+    return AdminDetails(name=admin.name, email=admin.email)
+
+
+async def revoke_sessions(session: AsyncSession, *, actor: User, user_id: str) -> None:
+    """An admin ends every session of a user (``sign_out`` for them); only the primary admin
+    may end the primary admin's. Raises ``UserNotFound``, ``NotPermitted``."""
+    await users_service.require_user(session, user_id)
+    if user_id != actor.id and user_id == await users_service.primary_admin_id(session):
+        raise NotPermitted("Only the primary admin may end the primary admin's sessions.")
+    await sign_out(session, user_id=user_id)
 
 
 async def delete_api_key(session: AsyncSession, *, user_id: str) -> None:

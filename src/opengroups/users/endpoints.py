@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query, Response
 from fastapi.responses import RedirectResponse
 
+from opengroups.auths import service as auths_service
 from opengroups.dependencies import (
     AdminUser,
     IfMatch,
@@ -184,6 +185,14 @@ async def update_user(
     )
     response.headers["ETag"] = tagged.etag
     return tagged.value
+
+
+@router.post("/{user_id}/sessions/revoke", response_model=bool, responses=refusals(403))
+async def revoke_sessions(user_id: str, session: SessionDep, admin: AdminUser) -> bool:
+    """End every token and admin session of the user (API keys stay: delete the key for
+    that). The primary admin's only the primary admin may end."""
+    await auths_service.revoke_sessions(session, actor=admin, user_id=user_id)
+    return True
 
 
 @router.delete("/{user_id}", response_model=bool, responses=refusals(403))

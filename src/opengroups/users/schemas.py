@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from opengroups.memberships.schemas import UserInfoResponse
 from opengroups.permissions import Role
@@ -27,6 +27,17 @@ class UserModel(ProfileFields):
     last_active_at: int
     updated_at: int
     created_at: int
+    # Open WebUI 0.12.4's other user fields, which opengroups does not keep: always null, so
+    # that a client modelling its users finds every key. (``scim`` is read from no attribute:
+    # the row's own ``scim`` holds the SCIM resource, which is SCIM's to show.)
+    username: None = None
+    profile_banner_image_url: None = None
+    timezone: None = None
+    presence_state: None = None
+    info: None = None
+    settings: None = None
+    oauth: None = None
+    scim: None = Field(default=None, validation_alias="open_webui_scim")
 
 
 class UserGroupIdsModel(UserModel):
