@@ -54,12 +54,13 @@ REASONS = {
     503: "The database cannot be used right now: retry after `Retry-After` seconds.",
 }
 # Path parameters naming a stored row: 404 when there is none.
-_STORED_IDS = {"group_id", "user_id"}
+_STORED_IDS = {"group_id", "user_id", "client_id"}
 # The operation whose answer's ``id`` is a new row for each such parameter (OpenAPI links: a
 # client, or a fuzzer testing sequences, learns where the ids it needs come from).
 _PRODUCERS = {
     "group_id": ("/api/v1/groups/create", "post"),
     "user_id": ("/api/v1/auths/add", "post"),
+    "client_id": ("/api/v1/scim/clients", "post"),
 }
 _RETRY_AFTER = {
     "Retry-After": {

@@ -266,3 +266,43 @@ async def test_each_client_sees_every_resource(api: Api, path: str) -> None:
     else:
         made = await first.group("Shared")
     assert made["id"] in ids(await second.get(path))
+
+
+async def test_entra_in_compliant_mode(scim: Scim) -> None:
+    """What Entra ID sends with ``aadOptscim062020`` (the flag is in the tenant URL's query)."""
+    lookup = await scim.client.get(
+        "/scim/v2/Users",
+        params={"aadOptscim062020": "", "filter": 'userName eq "jo@contoso.example"'},
+        headers=scim.headers,
+    )
+    assert lookup.json()["totalResults"] == 0
+    created = await scim.post(
+        "/Users",
+        {
+            "schemas": [USER_SCHEMA, ENTERPRISE],
+            "externalId": "0a21f0f2-8d2a-4f8e-bf98-7b2c3d4e5f60",
+            "userName": "jo@contoso.example",
+            "active": True,
+            "displayName": "Jo Contoso",
+            "emails": [{"primary": True, "type": "work", "value": "jo@contoso.example"}],
+            "name": {"formatted": "Jo Contoso", "familyName": "Contoso", "givenName": "Jo"},
+            ENTERPRISE: {"department": "Sales", "employeeNumber": "42"},
+        },
+    )
+    assert created.status_code == 201, created.text
+    path = f"/Users/{created.json()['id']}"
+    updated = await scim.patch(
+        path,
+        {"op": "replace", "path": "active", "value": False},
+        {"op": "replace", "path": f"{ENTERPRISE}:department", "value": "Marketing"},
+        {"op": "add", "path": 'emails[type eq "work"].value', "value": "jo.c@contoso.example"},
+    )
+    assert updated.status_code == 200, updated.text
+    body = updated.json()
+    assert body["active"] is False
+    assert body[ENTERPRISE]["department"] == "Marketing"
+    assert body["emails"] == [{"primary": True, "type": "work", "value": "jo.c@contoso.example"}]
+    found = await scim.get(
+        "/Users", filter='emails[type eq "work" and value eq "jo.c@contoso.example"]'
+    )
+    assert ids(found) == {body["id"]}

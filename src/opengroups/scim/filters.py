@@ -8,9 +8,9 @@ attribute's type and caseExact; this module decides where each attribute lives a
 Where the data lives: attributes with a column are compared on it (one mapping table per
 resource type, ``_USER`` and ``_GROUP``); memberships on ``group_member`` (and, for a group's
 members of type Group, on ``parent_group_id``); every other attribute in the ``scim`` JSON
-document, as the SCIM JSON dump writes it. JSON is read through a few constructs rendered per
-dialect at compile time (SQLite JSON1, PostgreSQL jsonb operators), so the expressions take no
-dialect and compile on both. Values are always bound parameters.
+document, as the SCIM JSON dump writes it. JSON is read through the constructs of
+``json_sql``, rendered per dialect at compile time, so the expressions take no dialect and
+compile on both. Values are always bound parameters.
 
 Semantics. Every expression built here is two-valued (never NULL), so ``not`` and ``ne`` hold
 for a resource that lacks the attribute: a user without a title matches ``title ne "x"``. A
@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from inspect import isclass
-from typing import Any, ClassVar
+from typing import Any
 
 import scim2_models as scim
 from scim2_models.exceptions import SCIMException
@@ -58,15 +58,10 @@ from scim2_models.path import (
     coerce_value,
 )
 from sqlalchemy import (
-    Boolean,
     Column,
     ColumnElement,
-    Numeric,
-    String,
     and_,
     case,
-    cast,
-    collate,
     exists,
     false,
     func,
@@ -77,18 +72,25 @@ from sqlalchemy import (
     select,
     true,
 )
-from sqlalchemy.dialects.postgresql import ARRAY
-from sqlalchemy.engine import Dialect
-from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.orm import QueryableAttribute, aliased
-from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import Null
-from sqlalchemy.sql.functions import FunctionElement
-from sqlalchemy.types import TypeDecorator, TypeEngine
 
 from opengroups.groups.names import name_key
-from opengroups.kit.sql import escape_like
 from opengroups.models import Group, GroupMember, User
+from opengroups.scim.json_sql import (
+    EXACT_AFFIX,
+    Bytewise,
+    ItemDocument,
+    JsonBoolean,
+    JsonDefined,
+    JsonItems,
+    JsonNumber,
+    JsonPath,
+    JsonPresent,
+    JsonText,
+    Sql,
+    like_pattern,
+)
 
 EQ, NE = CompareOperator.eq, CompareOperator.ne
 _ORDERING: dict[CompareOperator, Callable[[Any, Any], ColumnElement[bool]]] = {
@@ -106,252 +108,6 @@ class FilterRefused(ValueError):
     def __init__(self, message: str, scim_type: str = "invalidFilter") -> None:
         super().__init__(message)
         self.scim_type = scim_type
-
-
-# --- SQL that differs per dialect -------------------------------------------------------------
-
-JsonPath = tuple[str | int, ...]
-Sql = ColumnElement[Any] | QueryableAttribute[Any]
-
-
-class _JsonPathType(TypeDecorator[JsonPath]):
-    """A path into a JSON document, bound as each dialect takes one: ``$."a"[0]."b"`` for
-    SQLite's JSON1 functions, a ``text[]`` for PostgreSQL's ``#>``."""
-
-    impl = String
-    cache_ok = True
-
-    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
-        if dialect.name == "postgresql":
-            return dialect.type_descriptor(ARRAY(String()))
-        return dialect.type_descriptor(String())
-
-    def process_bind_param(self, value: JsonPath | None, dialect: Dialect) -> Any:
-        if value is None:
-            return None
-        if dialect.name == "postgresql":
-            return [str(step) for step in value]
-        return "$" + "".join(f"[{s}]" if isinstance(s, int) else f'."{s}"' for s in value)
-
-
-class _JsonRead(FunctionElement[Any]):
-    """The value at ``path`` in a JSON document read as ``kind``: NULL where the document holds
-    no value of that kind. ``present`` and ``defined`` are two-valued tests."""
-
-    inherit_cache = True
-    kind: ClassVar[str]
-
-    def __init__(self, document: Sql, path: JsonPath) -> None:
-        super().__init__(document, literal(path, _JsonPathType()))
-
-
-class _JsonText(_JsonRead):
-    inherit_cache = True
-    kind = "text"
-    type = String()
-
-
-class _JsonNumber(_JsonRead):
-    inherit_cache = True
-    kind = "number"
-    type = Numeric()
-
-
-class _JsonBoolean(_JsonRead):
-    inherit_cache = True
-    kind = "boolean"
-    type = Boolean()
-
-
-class _JsonPresent(_JsonRead):
-    """RFC 7644 ``pr``: not null, and not an empty string, array or object."""
-
-    inherit_cache = True
-    kind = "present"
-    type = Boolean()
-
-
-class _JsonDefined(_JsonRead):
-    """The document has a non-null value at the path."""
-
-    inherit_cache = True
-    kind = "defined"
-    type = Boolean()
-
-
-def _json_read(
-    element: _JsonRead,
-    json_type: ColumnElement[Any],
-    text: ColumnElement[Any],
-    names: Mapping[str, Any],
-    boolean: ColumnElement[Any],
-    number: ColumnElement[Any],
-) -> ColumnElement[Any]:
-    """The expression of ``element`` from a dialect's pieces: the JSON type's name there
-    (``names`` maps ours to the dialect's), the value as text, as boolean and as number."""
-    if element.kind == "text":
-        return case((json_type == names["string"], text))
-    if element.kind == "number":
-        return case((json_type.in_(names["number"]), number))
-    if element.kind == "boolean":
-        return case((json_type.in_(names["boolean"]), boolean))
-    if element.kind == "defined":
-        return func.coalesce(json_type != "null", false())
-    return func.coalesce(
-        case(
-            (json_type == names["string"], text != ""),
-            (json_type == "array", text != "[]"),
-            (json_type == "object", text != "{}"),
-            else_=json_type != "null",
-        ),
-        false(),
-    )
-
-
-_SQLITE_TYPES = {"string": "text", "number": ("integer", "real"), "boolean": ("true", "false")}
-_POSTGRES_TYPES = {"string": "string", "number": ("number",), "boolean": ("boolean",)}
-
-
-@compiles(_JsonRead, "sqlite")
-def _json_read_sqlite(element: _JsonRead, compiler: SQLCompiler, **kw: Any) -> str:
-    document, path = element.clauses.clauses
-    json_type = func.json_type(document, path)
-    value = func.json_extract(document, path)
-    boolean = json_type == "true"
-    expression = _json_read(element, json_type, value, _SQLITE_TYPES, boolean, value)
-    return compiler.process(expression, **kw)
-
-
-@compiles(_JsonRead, "postgresql")
-def _json_read_postgresql(element: _JsonRead, compiler: SQLCompiler, **kw: Any) -> str:
-    document, path = element.clauses.clauses
-    json_type = func.jsonb_typeof(document.op("#>")(path))
-    text = document.op("#>>")(path)
-    expression = _json_read(
-        element, json_type, text, _POSTGRES_TYPES, cast(text, Boolean), cast(text, Numeric)
-    )
-    return compiler.process(expression, **kw)
-
-
-class _JsonItems(FunctionElement[Any]):
-    """The elements of the JSON array at ``path`` (none unless an array is there), as a table
-    valued function with a ``value`` column; SQLite's also has ``type``, read by
-    ``_ItemDocument``."""
-
-    inherit_cache = True
-
-    def __init__(self, document: Sql, path: JsonPath) -> None:
-        super().__init__(document, literal(path, _JsonPathType()))
-
-
-@compiles(_JsonItems, "sqlite")
-def _json_items_sqlite(element: _JsonItems, compiler: SQLCompiler, **kw: Any) -> str:
-    document, path = element.clauses.clauses
-    array = case((func.json_type(document, path) == "array", func.json_extract(document, path)))
-    return f"json_each({compiler.process(array, **kw)})"
-
-
-@compiles(_JsonItems, "postgresql")
-def _json_items_postgresql(element: _JsonItems, compiler: SQLCompiler, **kw: Any) -> str:
-    document, path = element.clauses.clauses
-    node = document.op("#>")(path)
-    array = case((func.jsonb_typeof(node) == "array", node))
-    return f"jsonb_array_elements({compiler.process(array, **kw)})"
-
-
-class _ItemDocument(FunctionElement[Any]):
-    """One row of ``_JsonItems`` as a JSON document, so the reads above apply to it. SQLite
-    gives an element that is not an array or object as a plain SQL value (true as 1), so its
-    JSON is rebuilt from its type."""
-
-    inherit_cache = True
-
-
-@compiles(_ItemDocument, "sqlite")
-def _item_document_sqlite(element: _ItemDocument, compiler: SQLCompiler, **kw: Any) -> str:
-    value, json_type = element.clauses.clauses
-    document = case(
-        (json_type == "true", func.json("true")),
-        (json_type == "false", func.json("false")),
-        else_=func.json_quote(value),
-    )
-    return compiler.process(document, **kw)
-
-
-@compiles(_ItemDocument, "postgresql")
-def _item_document_postgresql(element: _ItemDocument, compiler: SQLCompiler, **kw: Any) -> str:
-    value, _ = element.clauses.clauses
-    return compiler.process(value, **kw)
-
-
-class _Bytewise(FunctionElement[Any]):
-    """Text that orders by code point on both databases, whatever PostgreSQL's collation."""
-
-    inherit_cache = True
-
-
-@compiles(_Bytewise, "sqlite")
-def _bytewise_sqlite(element: _Bytewise, compiler: SQLCompiler, **kw: Any) -> str:
-    return compiler.process(element.clauses, **kw)
-
-
-@compiles(_Bytewise, "postgresql")
-def _bytewise_postgresql(element: _Bytewise, compiler: SQLCompiler, **kw: Any) -> str:
-    return compiler.process(collate(element.clauses.clauses[0], "C"), **kw)
-
-
-def _like_pattern(op: CompareOperator, term: str) -> str:
-    escaped = escape_like(term)
-    return {"co": f"%{escaped}%", "sw": f"{escaped}%", "ew": f"%{escaped}"}[op.value]
-
-
-class _ExactAffix(FunctionElement[bool]):
-    """``text`` contains, starts or ends with ``term``, case-sensitively: LIKE on PostgreSQL;
-    on SQLite, whose LIKE ignores ASCII case, instr and substr."""
-
-    inherit_cache = True
-    type = Boolean()
-    affix: ClassVar[CompareOperator]
-
-    def __init__(self, text: ColumnElement[Any], term: str) -> None:
-        super().__init__(text, literal(term), literal(_like_pattern(self.affix, term)))
-
-
-class _Contains(_ExactAffix):
-    inherit_cache = True
-    affix = CompareOperator.co
-
-
-class _StartsWith(_ExactAffix):
-    inherit_cache = True
-    affix = CompareOperator.sw
-
-
-class _EndsWith(_ExactAffix):
-    inherit_cache = True
-    affix = CompareOperator.ew
-
-
-_EXACT_AFFIX = {cls.affix: cls for cls in (_Contains, _StartsWith, _EndsWith)}
-
-
-@compiles(_ExactAffix, "sqlite")
-def _exact_affix_sqlite(element: _ExactAffix, compiler: SQLCompiler, **kw: Any) -> str:
-    text, term, _ = element.clauses.clauses
-    test: ColumnElement[bool]
-    if element.affix is CompareOperator.co:
-        test = func.instr(text, term) > 0
-    elif element.affix is CompareOperator.sw:
-        test = func.substr(text, 1, func.length(term)) == term
-    else:
-        test = func.substr(text, -func.length(term)) == term
-    return compiler.process(test, **kw)
-
-
-@compiles(_ExactAffix, "postgresql")
-def _exact_affix_postgresql(element: _ExactAffix, compiler: SQLCompiler, **kw: Any) -> str:
-    text, _, pattern = element.clauses.clauses
-    return compiler.process(text.like(pattern, escape="\\"), **kw)
 
 
 # --- Where a value is: a column, a place in a JSON document, nowhere ----------------------------
@@ -397,11 +153,11 @@ class _Json(_Operand):
     path: JsonPath
 
     def read(self, kind: str) -> ColumnElement[Any]:
-        read = {"boolean": _JsonBoolean, "number": _JsonNumber}.get(kind, _JsonText)
+        read = {"boolean": JsonBoolean, "number": JsonNumber}.get(kind, JsonText)
         return read(self.document, self.path)
 
     def present(self, kind: str) -> ColumnElement[bool]:
-        return _JsonPresent(self.document, self.path)
+        return JsonPresent(self.document, self.path)
 
 
 class _Missing(_Operand):
@@ -459,8 +215,8 @@ class _JsonArray(_Values):
         return self.fallback.get(sub or "value", _MISSING)
 
     def any(self, test: Callable[[Element], ColumnElement[bool]]) -> ColumnElement[bool]:
-        items = _JsonItems(self.document, self.path).table_valued("value", "type")
-        item = _ItemDocument(items.c.value, items.c.type)
+        items = JsonItems(self.document, self.path).table_valued("value", "type")
+        item = ItemDocument(items.c.value, items.c.type)
         found = exists(
             select(literal_column("1"))
             .select_from(items)
@@ -468,18 +224,18 @@ class _JsonArray(_Values):
         )
         if self.fallback is None:
             return found
-        return or_(found, and_(~_JsonDefined(self.document, self.path), test(self._fallback)))
+        return or_(found, and_(~JsonDefined(self.document, self.path), test(self._fallback)))
 
     def nonempty(self) -> ColumnElement[bool]:
-        found = _JsonPresent(self.document, self.path)
+        found = JsonPresent(self.document, self.path)
         if self.fallback is None:
             return found
         alone = self._fallback("value").present("string")
-        return or_(found, and_(~_JsonDefined(self.document, self.path), alone))
+        return or_(found, and_(~JsonDefined(self.document, self.path), alone))
 
     def first(self, sub: str | None, kind: str) -> ColumnElement[Any]:
-        items = _JsonItems(self.document, self.path).table_valued("value", "type")
-        item = _ItemDocument(items.c.value, items.c.type)
+        items = JsonItems(self.document, self.path).table_valued("value", "type")
+        item = ItemDocument(items.c.value, items.c.type)
         inner: JsonPath = (sub,) if sub else ()
         primary = (
             select(_Json(item, inner).read(kind))
@@ -491,7 +247,7 @@ class _JsonArray(_Values):
         value = func.coalesce(primary, _Json(self.document, (*self.path, 0, *inner)).read(kind))
         if self.fallback is None:
             return value
-        alone = case((~_JsonDefined(self.document, self.path), self._fallback(sub).read(kind)))
+        alone = case((~JsonDefined(self.document, self.path), self._fallback(sub).read(kind)))
         return func.coalesce(value, alone)
 
 
@@ -740,9 +496,9 @@ def _compare(
         if right == "":
             return has
         if exact:
-            return and_(has, _EXACT_AFFIX[op](value_sql, right))
-        return and_(has, left.like(_like_pattern(op, right), escape="\\"))
-    return and_(has, _ORDERING[op](_Bytewise(left), right))
+            return and_(has, EXACT_AFFIX[op](value_sql, right))
+        return and_(has, left.like(like_pattern(op, right), escape="\\"))
+    return and_(has, _ORDERING[op](Bytewise(left), right))
 
 
 def _compare_epoch(
@@ -888,7 +644,7 @@ def _order(resource: _Resource, sort_by: str) -> ColumnElement[Any]:
         return value
     if kind == "string" and not binding.case_exact and fold is None:
         value = func.lower(value)
-    return _Bytewise(value)
+    return Bytewise(value)
 
 
 def user_filter(text: str) -> ColumnElement[bool]:
