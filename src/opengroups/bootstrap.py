@@ -14,6 +14,7 @@ from opengroups.caching import Caches
 from opengroups.caching import revision as revisions
 from opengroups.config import Settings, load_settings
 from opengroups.errors import OpenGroupsError
+from opengroups.identity.config import IdentityConfig, load_identity
 from opengroups.kit import migrate
 from opengroups.kit.db import Database
 from opengroups.kit.passwords import Passwords
@@ -39,6 +40,8 @@ class Runtime:
     settings: Settings
     authz: Authz
     passwords: Passwords
+    # The configured identity providers (OIDC, LDAP, trusted header); none by default.
+    identity: IdentityConfig = field(default_factory=IdentityConfig)
     caches: Caches = field(default_factory=Caches)
     _database: Database | None = None
 
@@ -58,10 +61,12 @@ def prepare_settings(settings: Settings) -> Settings:
 def build_runtime(settings: Settings | None = None) -> Runtime:
     """Everything but the database, which nothing here connects to.
 
-    Raises ``CatalogError`` when the configured permission catalog cannot be used.
+    Raises ``CatalogError`` when the configured permission catalog cannot be used, and
+    ``IdentityConfigError`` when the identity providers' file cannot.
     """
     settings = prepare_settings(settings or load_settings())
     return Runtime(
+        identity=load_identity(settings.identity_providers),
         settings=settings,
         authz=Authz(
             catalog=load_catalog(settings.permission_catalog), admin_bypass=settings.admin_bypass

@@ -43,6 +43,8 @@ class Settings(BaseSettings):
     workers: int = Field(default=1, ge=1)
     migrate_on_start: bool = True
     permission_catalog: Path | None = None
+    # A YAML or JSON file of identity providers (docs/identity-providers.md).
+    identity_providers: Path | None = None
     audit_retention_days: int = Field(default=365, ge=0)
     password_hash_time_cost: int = Field(default=3, ge=1, le=100)
     password_hash_memory_kib: int = Field(default=65536, ge=1024, le=4 * 1024 * 1024)

@@ -15,6 +15,7 @@ from opengroups import bootstrap
 from opengroups.audit import recorder
 from opengroups.bootstrap import Runtime
 from opengroups.errors import OpenGroupsError
+from opengroups.identity.config import IdentityConfigError
 from opengroups.kit import migrate
 from opengroups.permissions import CatalogError
 
@@ -40,6 +41,8 @@ def runtime() -> Runtime:
         return bootstrap.build_runtime()
     except CatalogError as exc:
         raise fail(f"permission catalog: {exc}") from exc
+    except IdentityConfigError as exc:
+        raise fail(str(exc)) from exc
 
 
 def run(work: Work[T]) -> T:

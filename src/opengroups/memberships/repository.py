@@ -171,6 +171,16 @@ async def withdraw_source(
     return list(result.scalars())
 
 
+async def group_ids_held_by(session: AsyncSession, *, user_id: str, source: str) -> set[str]:
+    """The groups whose membership of the user ``source`` holds."""
+    result = await session.execute(
+        select(GroupMemberSource.group_id).where(
+            GroupMemberSource.user_id == user_id, GroupMemberSource.source == source
+        )
+    )
+    return set(result.scalars())
+
+
 async def members_by_source(
     session: AsyncSession, *, group_ids: Sequence[str], source: str
 ) -> dict[str, set[str]]:

@@ -178,6 +178,11 @@ async def members_held_by(session: AsyncSession, *, group_id: str, source: str) 
     ]
 
 
+async def groups_held_by(session: AsyncSession, *, user_id: str, source: str) -> set[str]:
+    """The groups whose membership of the user ``source`` holds (others may hold it too)."""
+    return await repository.group_ids_held_by(session, user_id=user_id, source=source)
+
+
 async def add_members(
     session: AsyncSession,
     *,

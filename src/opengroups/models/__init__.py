@@ -6,6 +6,7 @@ from opengroups.models.base import Base, new_id, now_epoch
 from opengroups.models.config_entry import ConfigEntry
 from opengroups.models.grant import AccessGrant, AccessResource
 from opengroups.models.group import Group
+from opengroups.models.identity_link import IdentityGroupLink, IdentityLink
 from opengroups.models.membership import GroupMember, GroupMemberSource, MembershipSource
 from opengroups.models.scim_client import ScimClient
 from opengroups.models.signin import SigninFailure
@@ -36,6 +37,8 @@ __all__ = [
     "Group",
     "GroupMember",
     "GroupMemberSource",
+    "IdentityGroupLink",
+    "IdentityLink",
     "MembershipSource",
     "ScimClient",
     "SigninFailure",
