@@ -12,6 +12,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.routing import APIRoute
 from starlette.routing import Match
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from opengroups import __version__, bootstrap, openapi
 from opengroups.admin.app import create_admin_app
@@ -27,6 +28,8 @@ from opengroups.errors import OpenGroupsError
 from opengroups.grants.endpoints import router as grants_router
 from opengroups.grants.endpoints import users_router as grants_users_router
 from opengroups.groups.endpoints import router as groups_router
+from opengroups.identity.endpoints import router as header_router
+from opengroups.identity.oidc.endpoints import router as oidc_router
 from opengroups.kit.background import every
 from opengroups.kit.db import Database
 from opengroups.kit.faults import DATABASE_FAULTS, unavailable
@@ -34,6 +37,7 @@ from opengroups.kit.middleware import (
     ADMIN_POLICY,
     DOCS_POLICY,
     BodySizeLimitMiddleware,
+    PeerMiddleware,
     RequestIdMiddleware,
     SecurityHeadersMiddleware,
     UnstorableTextMiddleware,
@@ -163,7 +167,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         large_paths=IMPORT_PATHS,
         large_max_bytes=runtime.settings.max_import_bytes,
     )
-    # Outermost, so that every answer carries them, the middlewares' own refusals included.
+    # So that every answer carries them, the middlewares' own refusals included.
     app.add_middleware(
         SecurityHeadersMiddleware,
         policies=(
@@ -172,6 +176,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             ("/redoc", DOCS_POLICY),
         ),
     )
+    # Forwarded headers only from the proxies the operator names: from anyone else they would
+    # let a client choose the address it is throttled and audited under. Applied here rather
+    # than by uvicorn so that the connection's own address is kept first (``PeerMiddleware``).
+    if runtime.settings.trusted_proxies:
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=runtime.settings.trusted_proxies)
+    app.add_middleware(PeerMiddleware)
     for router in (
         system_router,
         auths_router,
@@ -183,6 +193,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         transfer_router,
         audit_router,
         scim_clients_router,
+        oidc_router,
+        header_router,
     ):
         # The routes are added to the app's own list rather than with ``include_router``: an
         # included router is matched through a wrapper that costs on every request

@@ -51,6 +51,7 @@ REASONS = {
     413: "The request body is larger than the configured limit.",
     422: "Invalid input: a field error list, or a message naming what is wrong.",
     429: "Too many attempts: wait the seconds in `Retry-After`.",
+    502: "An identity provider could not be reached or answered something unusable.",
     503: "The database cannot be used right now: retry after `Retry-After` seconds.",
 }
 # Path parameters naming a stored row: 404 when there is none.

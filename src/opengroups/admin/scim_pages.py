@@ -1,4 +1,5 @@
-"""Admin page for provisioning clients: create one (its token shown once), revoke one."""
+"""Admin pages for provisioning: SCIM clients (create one, its token shown once; revoke one)
+and the identity providers' state."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ from pydantic import ValidationError
 
 from opengroups.admin.forms import text
 from opengroups.admin.web import Admin, PostedForm, attempt, back, page
-from opengroups.dependencies import SessionDep
+from opengroups.dependencies import RuntimeDep, SessionDep
+from opengroups.identity import status
 from opengroups.scim import clients
 from opengroups.scim.schemas import ScimClientCreated, ScimClientForm
 
@@ -51,3 +53,11 @@ async def revoke_scim_client(
     del form, admin  # checked: a signed-in admin's form with its CSRF token
     error = await attempt(session, lambda: clients.revoke_client(session, client_id=client_id))
     return back("/admin/scim", message=None if error else "Client revoked.", error=error)
+
+
+@router.get("/identity", response_class=HTMLResponse)
+async def identity_page(
+    request: Request, admin: Admin, session: SessionDep, runtime: RuntimeDep
+) -> HTMLResponse:
+    providers = await status.provider_status(session, runtime.identity)
+    return page(request, "identity.html", admin, providers=providers)

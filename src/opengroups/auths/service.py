@@ -95,6 +95,14 @@ async def _session_for(
     )
 
 
+async def issue_session(
+    session: AsyncSession, authz: Authz, caches: Caches, user: User, settings: Settings
+) -> SessionUserResponse:
+    """A new token for a user another sign-in checked (an identity provider's), answered as
+    the password sign-in answers."""
+    return await _session_for(session, authz, caches, user, settings)
+
+
 async def signup(
     session: AsyncSession,
     authz: Authz,

@@ -17,6 +17,9 @@ What is kept, and why it is never stale:
 - **The number of users** (``user_count``), read at most once a minute: it only steers the
   members page's plan, where a figure a minute old chooses as well as an exact one.
 - **Built statements** (``statements``), keyed by their shape: pure functions of it.
+- **Identity providers' published documents** (``provider_documents``: OpenID discovery and
+  key sets, by URL), kept for an hour; a token signed by a key the cached set lacks has the set
+  fetched again (keys rotate), at most once a minute (``identity.oidc.provider``).
 
 An entry computed at revision *r* is refused if a change after *r* that touches it has already
 been applied (a slow request that read older data must not file it over the newer state).
@@ -58,6 +61,7 @@ class Caches:
         self.inherited_counts: SignedLRU[str, int] = SignedLRU(4_096)
         self.user_count: tuple[float, int] | None = None
         self.statements: dict[tuple[Any, ...], Any] = {}
+        self.provider_documents: ExpiringLRU[str, dict[str, Any]] = ExpiringLRU(256)
         self._applied = -1
         self._recent: deque[tuple[int, Invalidation]] = deque(maxlen=RECENT_CHANGES)
         # Entries computed before this revision are refused: changes up to it are not known

@@ -79,10 +79,9 @@ def serve(*, host: str | None, port: int | None, workers: int | None) -> None:
         log_level=settings.log_level,
         # One line per request below info would only be formatted to be dropped.
         access_log=settings.log_level.lower() in ("debug", "trace", "info"),
-        # Forwarded headers only from the proxies the operator names: from anyone else they
-        # would let a client choose the address it is throttled and audited under.
-        proxy_headers=settings.trusted_proxies is not None,
-        forwarded_allow_ips=settings.trusted_proxies or "",
+        # The app applies forwarded headers itself (``app.create_app``), from the proxies in
+        # OPENGROUPS_TRUSTED_PROXIES only.
+        proxy_headers=False,
     )
 
 

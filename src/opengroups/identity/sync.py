@@ -10,7 +10,7 @@ recorded by ``memberships.service`` with its source; each sync also records one
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -147,8 +147,10 @@ def record_sync(
     changes: Changes | None = None,
     resolved: Resolved | None = None,
     problem: str | None = None,
+    summary: Mapping[str, object] | None = None,
 ) -> None:
-    """One ``identity.sync`` event: which provider synced whom, why, and with what outcome."""
+    """One ``identity.sync`` event: which provider synced whom, why, and with what outcome
+    (``summary``: a directory sync's counts, which stay small whatever the directory's size)."""
     after: dict[str, object] = {"reason": reason}
     if user_id is not None:
         after["user_id"] = user_id
@@ -160,6 +162,8 @@ def record_sync(
             after["created"] = resolved.created
     if problem is not None:
         after["problem"] = problem
+    if summary is not None:
+        after |= summary
     recorder.record(
         session,
         action="identity.sync",

@@ -119,6 +119,21 @@ class RequestIdMiddleware:
         await self.app(scope, receive, send_with_id)
 
 
+class PeerMiddleware:
+    """Keep the address of the connection itself in ``scope["state"]["peer"]`` before forwarded
+    headers replace the client's (``ProxyHeadersMiddleware`` runs inside it): a trusted-header
+    sign-in must know that the request came straight from a configured proxy."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            client = scope.get("client")
+            scope.setdefault("state", {})["peer"] = client[0] if client else None
+        await self.app(scope, receive, send)
+
+
 class UnstorableTextMiddleware:
     """Refuse (422) request text that no database can store, wherever it comes in: NUL
     characters (PostgreSQL refuses them in text, SQLite would keep them and the data could then
