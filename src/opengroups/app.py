@@ -29,6 +29,7 @@ from opengroups.grants.endpoints import router as grants_router
 from opengroups.grants.endpoints import users_router as grants_users_router
 from opengroups.groups.endpoints import router as groups_router
 from opengroups.identity.endpoints import router as header_router
+from opengroups.identity.endpoints import users_router as identity_users_router
 from opengroups.identity.oidc.endpoints import router as oidc_router
 from opengroups.kit.background import every
 from opengroups.kit.db import Database
@@ -195,6 +196,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         scim_clients_router,
         oidc_router,
         header_router,
+        identity_users_router,
     ):
         # The routes are added to the app's own list rather than with ``include_router``: an
         # included router is matched through a wrapper that costs on every request

@@ -1,18 +1,53 @@
-"""``POST /api/v1/auths/header``: sign-in by a trusted reverse proxy's headers."""
+"""``POST /api/v1/auths/header`` (sign-in by a trusted reverse proxy's headers) and
+``GET /api/v1/users/{id}/oauth/sessions`` (the providers an account signs in through)."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
+from pydantic import BaseModel
 
 from opengroups.audit import recorder
 from opengroups.auths import service as auths_service
 from opengroups.auths.schemas import SessionUserResponse
-from opengroups.dependencies import RuntimeDep, SessionDep
+from opengroups.dependencies import AdminUser, RuntimeDep, SessionDep
 from opengroups.errors import NotPermitted
-from opengroups.identity import header
+from opengroups.identity import header, repository
 from opengroups.openapi import refusals
+from opengroups.users import service as users_service
 
 router = APIRouter(prefix="/api/v1/auths", tags=["auths"])
+users_router = APIRouter(prefix="/api/v1/users", tags=["users"])
+
+
+class ProviderLink(BaseModel):
+    """How one identity provider knows an account."""
+
+    id: str
+    user_id: str
+    provider: str
+    subject: str
+    created_at: int
+    updated_at: int
+
+
+@users_router.get("/{user_id}/oauth/sessions", response_model=list[ProviderLink])
+async def provider_links(
+    user_id: str, session: SessionDep, _admin: AdminUser
+) -> list[ProviderLink]:
+    """The identity providers the account signs in through (Open WebUI's OAuth sessions: no
+    provider tokens are kept here, so each entry is the provider's link to the account)."""
+    await users_service.require_user(session, user_id)
+    return [
+        ProviderLink(
+            id=f"{link.provider}:{link.subject}",
+            user_id=link.user_id,
+            provider=link.provider,
+            subject=link.subject,
+            created_at=link.created_at,
+            updated_at=link.last_seen_at,
+        )
+        for link in await repository.links_of(session, user_id)
+    ]
 
 
 @router.post("/header", response_model=SessionUserResponse, responses=refusals(403, 409))

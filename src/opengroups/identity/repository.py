@@ -39,3 +39,12 @@ async def seen(session: AsyncSession, *, provider: str, subject: str) -> None:
         .where(IdentityLink.provider == provider, IdentityLink.subject == subject)
         .values(last_seen_at=now_epoch())
     )
+
+
+async def links_of(session: AsyncSession, user_id: str) -> list[IdentityLink]:
+    result = await session.execute(
+        select(IdentityLink)
+        .where(IdentityLink.user_id == user_id)
+        .order_by(IdentityLink.provider, IdentityLink.subject)
+    )
+    return list(result.scalars())

@@ -52,6 +52,11 @@ async def test_first_sign_in_creates_the_account_and_its_memberships(browser: Br
     assert event["after"]["unknown"] == ["Not here"]
     again = await browser.sign_in("alice-sub", email="alice@example.com", groups=["Sales"])
     assert again.json()["id"] == body["id"]  # found by the provider's subject
+    links = await api.get(f"/api/v1/users/{body['id']}/oauth/sessions")
+    assert [(link["provider"], link["subject"]) for link in links.json()] == [
+        ("oauth:mock", "alice-sub")
+    ]
+    assert (await api.get("/api/v1/users/nobody/oauth/sessions")).status_code == 404
 
 
 async def test_a_changed_claim_changes_only_the_providers_memberships(browser: Browser) -> None:
