@@ -6,6 +6,7 @@ import asyncio
 import gc
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from contextlib import asynccontextmanager
+from functools import partial
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -30,6 +31,8 @@ from opengroups.grants.endpoints import users_router as grants_users_router
 from opengroups.groups.endpoints import router as groups_router
 from opengroups.identity.endpoints import router as header_router
 from opengroups.identity.endpoints import users_router as identity_users_router
+from opengroups.identity.ldap import sync as ldap_sync
+from opengroups.identity.ldap.endpoints import router as ldap_router
 from opengroups.identity.oidc.endpoints import router as oidc_router
 from opengroups.kit.background import every
 from opengroups.kit.db import Database
@@ -56,11 +59,13 @@ MAINTENANCE_INTERVAL_SECONDS = 3600
 
 
 def _maintenance(
-    database: Database, settings: Settings, stop: asyncio.Event
+    database: Database, runtime: Runtime, stop: asyncio.Event
 ) -> list[Coroutine[Any, Any, None]]:
     """The background work of a server process: the audit retention and the pruning of the
-    cache revision's log and of old failed sign-ins (at start-up, then hourly), and the
-    reconciling of the revision hint (every second)."""
+    cache revision's log and of old failed sign-ins (at start-up, then hourly), the
+    reconciling of the revision hint (every second), and the LDAP directory's full sync when
+    one is scheduled (``sync_interval_seconds``)."""
+    settings = runtime.settings
 
     async def prune() -> None:
         async with database.session(background=True) as session:
@@ -77,6 +82,9 @@ def _maintenance(
     if database.revision_hint is not None:
         interval = revisions.RECONCILE_SECONDS
         work.append((interval, reconcile_hint, interval))
+    directory_interval = ldap_sync.interval_seconds(runtime.identity)
+    if directory_interval is not None:
+        work.append((directory_interval, partial(ldap_sync.periodic, runtime), directory_interval))
     return [every(seconds, task, stop, first=first) for seconds, task, first in work]
 
 
@@ -133,9 +141,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         database = await bootstrap.start(runtime)
         stop = asyncio.Event()
-        tasks = [
-            asyncio.create_task(task) for task in _maintenance(database, runtime.settings, stop)
-        ]
+        tasks = [asyncio.create_task(task) for task in _maintenance(database, runtime, stop)]
         # Everything loaded so far (modules, mappers, compiled statements) lives as long as
         # the process: keep it out of the collector's full passes (docs/performance.md).
         gc.collect()
@@ -197,6 +203,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         oidc_router,
         header_router,
         identity_users_router,
+        ldap_router,
     ):
         # The routes are added to the app's own list rather than with ``include_router``: an
         # included router is matched through a wrapper that costs on every request

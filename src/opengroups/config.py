@@ -64,7 +64,13 @@ class Settings(BaseSettings):
     def _parse_share(cls, value: object) -> ShareSetting:
         return parse_share(value)
 
-    @field_validator("default_group_id", "permission_catalog", "trusted_proxies", mode="before")
+    @field_validator(
+        "default_group_id",
+        "permission_catalog",
+        "identity_providers",
+        "trusted_proxies",
+        mode="before",
+    )
     @classmethod
     def _blank_is_none(cls, value: object) -> object:
         if isinstance(value, str) and not value.strip():

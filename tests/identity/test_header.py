@@ -10,7 +10,7 @@ import httpx
 import pytest
 import yaml
 
-from tests.conftest import AppFactory, Api
+from tests.conftest import Api, AppFactory
 
 PROXY = "10.0.0.2"
 

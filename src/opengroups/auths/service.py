@@ -221,6 +221,19 @@ def _record_signin(session: AsyncSession, action: str, email: str) -> None:
     recorder.record(session, action=action, resource_type="auth", resource_id=email)
 
 
+async def record_failed_signin(
+    session: AsyncSession, attempt: throttle.Attempt, limits: throttle.Limits, login: str
+) -> None:
+    """Count and audit a sign-in another check refused (an LDAP bind), as a wrong password
+    is counted: the same throttle holds whichever way one signs in."""
+    await _record_failure(session, attempt, limits, login)
+
+
+def record_signin(session: AsyncSession, login: str, *, inactive: bool = False) -> None:
+    """Audit a sign-in another check accepted (``inactive``: of a deactivated account)."""
+    _record_signin(session, "auth.signin.inactive" if inactive else "auth.signin", login)
+
+
 async def signin(
     database: Database,
     authz: Authz,

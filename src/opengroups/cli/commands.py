@@ -9,12 +9,12 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from pydantic import ValidationError
 from rich.console import Console
-from rich.progress import Progress
+from rich.progress import Progress, TaskID
 from rich.table import Table
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -31,6 +31,9 @@ from opengroups.transfer import export, importer
 from opengroups.transfer.schemas import ImportPolicy, ImportReport
 from opengroups.users import repository as users_repository
 from opengroups.users import service as users_service
+
+if TYPE_CHECKING:  # the sync's module loads ldap3: only ``ldap sync`` needs it
+    from opengroups.identity.ldap.sync import SyncReport
 
 # Who the CLI acts as where an id is needed and no admin exists (exports, imported creators).
 CLI_ACTOR = "opengroups-cli"
@@ -267,4 +270,75 @@ def show_audit(page: AuditPage, *, as_json: bool) -> None:
             f"{event.resource_type}/{event.resource_id}",
             change if len(change) <= 120 else change[:117] + "...",
         )
+    Console().print(table)
+
+
+def run_ldap_sync(*, dry_run: bool) -> SyncReport:
+    """``opengroups ldap sync``: the full sync (``identity.ldap.sync``), which opens its own
+    transaction once the directory is read, with a progress bar. Exits 2 when no directory is
+    configured or it could not be read (nothing changed then)."""
+    import asyncio
+
+    from opengroups import bootstrap
+    from opengroups.cli.runner import CLI_ACTOR_ID, runtime
+    from opengroups.identity.ldap.sync import configured, full_sync
+
+    built = runtime()
+    try:
+        configured(built.identity)
+    except OpenGroupsError as exc:
+        raise fail(exc.message) from exc
+
+    async def main() -> SyncReport:
+        database = await bootstrap.start(built)
+        try:
+            with Progress(console=err, transient=True) as bar:
+                tasks: dict[str, TaskID] = {}
+
+                def progress(stage: str, done: int, total: int | None) -> None:
+                    if stage not in tasks:
+                        tasks[stage] = bar.add_task(f"LDAP {stage}", total=total)
+                    bar.update(tasks[stage], completed=done, total=total)
+
+                return await full_sync(
+                    database, built, dry_run=dry_run, progress=progress, actor_id=CLI_ACTOR_ID
+                )
+        finally:
+            await bootstrap.stop(built)
+
+    try:
+        report = asyncio.run(main())
+    except OpenGroupsError as exc:
+        raise fail(exc.message) from exc
+    if report.problem is not None:
+        raise fail(report.problem)
+    return report
+
+
+def show_ldap_sync(report: SyncReport) -> None:
+    table = Table(title="LDAP sync (dry run: nothing written)" if report.dry_run else "LDAP sync")
+    table.add_column("what")
+    table.add_column("count", justify="right")
+    for label, value in (
+        ("users in the directory", report.users),
+        ("groups in the directory", report.groups),
+        ("accounts created", report.users_created),
+        ("accounts linked", report.users_linked),
+        ("accounts deleted", report.users_deleted),
+        ("accounts unlinked", report.users_unlinked),
+        ("users skipped", report.users_skipped),
+        ("groups created", report.groups_created),
+        ("groups linked", report.groups_linked),
+        ("groups deleted", report.groups_deleted),
+        ("groups unlinked", report.groups_unlinked),
+        ("groups unknown", len(report.groups_unknown)),
+        ("groups blocked", len(report.groups_blocked)),
+        ("groups unusable", len(report.groups_unusable)),
+        ("groups changed", report.groups_changed),
+        ("members added", report.members_added),
+        ("members removed", report.members_removed),
+    ):
+        table.add_row(label, str(value))
+    table.add_row("read (s)", f"{report.fetch_seconds:.2f}")
+    table.add_row("applied (s)", f"{report.apply_seconds:.2f}")
     Console().print(table)

@@ -26,6 +26,8 @@ app.add_typer(db_app, name="db")
 scim_app = typer.Typer(help="SCIM provisioning clients (identity providers).", no_args_is_help=True)
 app.add_typer(users_app, name="users")
 app.add_typer(scim_app, name="scim-clients")
+ldap_app = typer.Typer(help="The LDAP directory's sync (source ldap).", no_args_is_help=True)
+app.add_typer(ldap_app, name="ldap")
 
 
 def _run(work: Work[T]) -> T:
@@ -198,3 +200,16 @@ def audit_command(
         )
     )
     show_audit(events, as_json=as_json)
+
+
+@ldap_app.command("sync")
+def ldap_sync(
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Show what would change; write nothing.")
+    ] = False,
+) -> None:
+    """Read the whole LDAP directory, then apply it in one transaction. Exits 2, changing
+    nothing, when no directory is configured or it cannot be read completely."""
+    from opengroups.cli.commands import run_ldap_sync, show_ldap_sync
+
+    show_ldap_sync(run_ldap_sync(dry_run=dry_run))
