@@ -88,6 +88,9 @@ class LdapDirectory(BaseModel):
 
     url: str  # ldap://host:389 or ldaps://host:636
     start_tls: bool = False
+    # A PEM file of the certificate authorities to trust for LDAPS and StartTLS (a directory's
+    # own CA, say); none: the system's trust store. Certificates are always verified.
+    ca_certificates: Path | None = None
     bind_dn: str | None = None
     bind_password: str | None = None
     bind_password_env: str | None = None

@@ -48,6 +48,60 @@ def free_port() -> int:
         return port
 
 
+def certificates(root: Path) -> None:
+    """A certificate authority (``ca.pem``) and a server certificate it signed for 127.0.0.1
+    (``server.pem``, ``server.key``), made with openssl."""
+
+    def openssl(*args: str) -> None:
+        subprocess.run(["openssl", *args], cwd=root, check=True, capture_output=True)
+
+    openssl(
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        "ca.key",
+        "-out",
+        "ca.pem",
+        "-days",
+        "2",
+        "-subj",
+        "/CN=opengroups test CA",
+    )
+    openssl(
+        "req",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        "server.key",
+        "-out",
+        "server.csr",
+        "-subj",
+        "/CN=127.0.0.1",
+    )
+    (root / "san.ext").write_text("subjectAltName=IP:127.0.0.1\n")
+    openssl(
+        "x509",
+        "-req",
+        "-in",
+        "server.csr",
+        "-CA",
+        "ca.pem",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-out",
+        "server.pem",
+        "-days",
+        "2",
+        "-extfile",
+        "san.ext",
+    )
+
+
 def _config_ldif(root: Path) -> str:
     schemas = "\n".join(f"include: file:///etc/ldap/schema/{name}.ldif" for name in SCHEMAS)
     return f"""dn: cn=config
@@ -55,6 +109,9 @@ objectClass: olcGlobal
 cn: config
 olcPidFile: {root}/slapd.pid
 olcArgsFile: {root}/slapd.args
+olcTLSCACertificateFile: {root}/ca.pem
+olcTLSCertificateFile: {root}/server.pem
+olcTLSCertificateKeyFile: {root}/server.key
 
 dn: cn=module{{0}},cn=config
 objectClass: olcModuleList
@@ -143,11 +200,21 @@ class Slapd:
 
     root: Path
     port: int = 0
+    tls_port: int = 0
     process: subprocess.Popen[bytes] | None = None
 
     @property
     def url(self) -> str:
         return f"ldap://127.0.0.1:{self.port}"
+
+    @property
+    def ldaps_url(self) -> str:
+        return f"ldaps://127.0.0.1:{self.tls_port}"
+
+    @property
+    def ca(self) -> Path:
+        """The certificate authority that signed the server's certificate."""
+        return self.root / "ca.pem"
 
     def configure(self, entries: Sequence[tuple[str, dict[str, list[str]]]] = ()) -> None:
         """Write the configuration and load the base entries and ``entries`` (offline, fast)."""
@@ -155,6 +222,7 @@ class Slapd:
             shutil.rmtree(self.root)
         (self.root / "config").mkdir(parents=True)
         (self.root / "data").mkdir()
+        certificates(self.root)
         (self.root / "config.ldif").write_text(_config_ldif(self.root))
         self._slapadd("0", self.root / "config.ldif")
         (self.root / "data.ldif").write_text(to_ldif([*base_entries(), *entries]))
@@ -171,10 +239,11 @@ class Slapd:
 
     def start(self) -> None:
         """Start it on a free port and wait until it accepts a bind."""
-        self.port = free_port()
+        self.port, self.tls_port = free_port(), free_port()
+        listeners = f"{self.url}/ {self.ldaps_url}/"
         with (self.root / "slapd.log").open("ab") as log:
             self.process = subprocess.Popen(
-                [SLAPD, "-d", "0", "-h", self.url + "/", "-F", str(self.root / "config")],
+                [SLAPD, "-d", "0", "-h", listeners, "-F", str(self.root / "config")],
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 preexec_fn=_die_with_parent,

@@ -140,8 +140,10 @@ def _server(config: LdapDirectory) -> Server:
     url = urlparse(config.url)
     if url.scheme not in ("ldap", "ldaps") or not url.hostname:
         raise DirectoryUnavailable(f"{config.url!r} is not an ldap:// or ldaps:// URL")
-    # Certificates are checked against the system's trust store (SSL_CERT_FILE to name another).
-    tls = Tls(validate=ssl.CERT_REQUIRED, sni=url.hostname)
+    # Certificates are always verified: against ``ca_certificates`` when given, else the
+    # system's trust store.
+    authorities = str(config.ca_certificates) if config.ca_certificates else None
+    tls = Tls(validate=ssl.CERT_REQUIRED, sni=url.hostname, ca_certs_file=authorities)
     return Server(
         url.hostname,
         port=url.port,
@@ -189,20 +191,38 @@ def _connection(
         raise_exceptions=False,
         receive_timeout=math.ceil(config.timeout_seconds),  # ldap3 packs it as an integer
     )
+    failed = True
     try:
-        with _guarded(f"connecting to {config.url}"):
+        with _guarded(f"connecting to {config.url}"), _hostname_checks():
             connection.open()
             if config.start_tls and not connection.start_tls():
                 raise DirectoryUnavailable(f"StartTLS refused: {_describe(connection.result)}")
             if not connection.bind():
                 raise _BindRefused(connection.result)
         yield connection
+        failed = False
     finally:
-        with _guarded("closing the connection"):
-            connection.unbind()
+        try:
+            with _guarded("closing the connection"):
+                connection.unbind()
+        except DirectoryUnavailable:
+            if not failed:  # after a failure, its own reason is the one to tell
+                raise
         # A connection that failed half-way may still hold its socket.
         if connection.socket is not None:
             connection.socket.close()
+
+
+@contextmanager
+def _hostname_checks() -> Iterator[None]:
+    """ldap3 checks a certificate's names with ``ssl.match_hostname``, which Python 3.11 still
+    has but warns about (3.12 removed it, and ldap3 then uses its own copy): the check is made
+    either way; only the warning is silenced, so that it is not taken for an error."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings(
+            "ignore", message=r"ssl\.match_hostname\(\) is deprecated", category=DeprecationWarning
+        )
+        yield
 
 
 class _BindRefused(DirectoryUnavailable):
