@@ -197,3 +197,42 @@ async def test_the_admin_page_signs_an_admin_in_through_the_provider(
         "user-sub", next_path="/admin/groups", email="plain@example.com", email_verified=True
     )
     assert user.status_code == 403
+
+
+async def test_groups_from_userinfo_by_mapping_and_created_on_demand(
+    start_api: Any, issuer: str, write_providers: Any
+) -> None:
+    from tests.identity.oidc.conftest import provider_config
+
+    path = write_providers(
+        provider_config(
+            issuer,
+            name="entra",
+            groups_from="userinfo",
+            groups={
+                "match": "both",
+                "mapping": {"6f1c7a2e-0001": "Engineering"},
+                "create_groups": True,
+            },
+        )
+    )
+    api = (await start_api(identity_providers=path)).api
+    await api.admin()
+    engineering = await api.group("Engineering")
+    browser = Browser(api, issuer)
+    response = await browser.sign_in(
+        "jo-sub",
+        provider="entra",
+        email="jo@example.com",
+        groups=["6f1c7a2e-0001", "Brand new"],
+    )
+    assert response.status_code == 200, response.text
+    user_id = response.json()["id"]
+    assert await groups_of(api, user_id) == {
+        "Engineering": ["oauth:entra"],  # mapped from the group's object id
+        "Brand new": ["oauth:entra"],  # created: the provider may create groups
+    }
+    names = {g["name"]: g["id"] for g in (await api.get("/api/v1/groups/")).json()}
+    assert names["Engineering"] == engineering["id"]
+    events = await api.get("/api/v1/audit/events", action="identity.sync")
+    assert events.json()["items"][0]["after"]["created"] == [names["Brand new"]]
