@@ -7,9 +7,10 @@ Each ``*`` function here returns the work to run (``runner.Work``); ``cli.main``
 from __future__ import annotations
 
 import json
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import typer
 from pydantic import ValidationError
@@ -18,13 +19,18 @@ from rich.progress import Progress, TaskID
 from rich.table import Table
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from opengroups.audit import recorder
 from opengroups.audit import service as audit_service
 from opengroups.audit.schemas import AuditPage
 from opengroups.auths import service as auths_service
 from opengroups.auths.schemas import AddUserForm
 from opengroups.bootstrap import Runtime
 from opengroups.cli.runner import EXIT_BAD_INPUT, Work, err, fail
+from opengroups.connector.apply import ApplyReport
+from opengroups.connector.plan import Action, Plan
+from opengroups.connector.schemas import TargetResponse
 from opengroups.errors import OpenGroupsError
+from opengroups.kit.db import Database
 from opengroups.scim import clients as scim_clients
 from opengroups.scim.schemas import ScimClientForm, ScimClientResponse
 from opengroups.transfer import export, importer
@@ -33,7 +39,10 @@ from opengroups.users import repository as users_repository
 from opengroups.users import service as users_service
 
 if TYPE_CHECKING:  # the sync's module loads ldap3: only ``ldap sync`` needs it
+    from opengroups.connector.service import Prepared
     from opengroups.identity.ldap.sync import SyncReport
+
+T = TypeVar("T")
 
 # Who the CLI acts as where an id is needed and no admin exists (exports, imported creators).
 CLI_ACTOR = "opengroups-cli"
@@ -342,3 +351,202 @@ def show_ldap_sync(report: SyncReport) -> None:
     table.add_row("read (s)", f"{report.fetch_seconds:.2f}")
     table.add_row("applied (s)", f"{report.apply_seconds:.2f}")
     Console().print(table)
+
+
+# --- Open WebUI targets ----------------------------------------------------------------------
+
+
+def _names(value: str | None) -> list[str]:
+    """A comma-separated option as names (blanks dropped)."""
+    return [part.strip() for part in (value or "").split(",") if part.strip()]
+
+
+def add_owui_target(
+    *, name: str, url: str, api_key_env: str, prefix: str | None, groups: str | None
+) -> Work[TargetResponse]:
+    """As the API checks a new target; exits 2 on bad input or an unset key variable."""
+    import os
+
+    from opengroups.connector.schemas import TargetForm
+
+    api_key = os.environ.get(api_key_env, "").strip()
+    if not api_key:
+        raise fail(f"the environment variable {api_key_env} holds no API key.")
+    try:
+        form = TargetForm(
+            name=name,
+            base_url=url,
+            api_key=api_key,
+            prefix=prefix,
+            groups=_names(groups) if groups is not None else None,
+        )
+    except ValidationError as exc:
+        problem = exc.errors()[0]
+        field = ".".join(str(part) for part in problem["loc"])
+        raise fail(f"{field}: {problem['msg']}") from exc
+
+    async def work(session: AsyncSession, runtime: Runtime) -> TargetResponse:
+        from opengroups.connector import service
+
+        return await service.create_target(session, form=form, settings=runtime.settings)
+
+    return work
+
+
+def list_owui_targets() -> Work[list[TargetResponse]]:
+    async def work(session: AsyncSession, _runtime: Runtime) -> list[TargetResponse]:
+        from opengroups.connector import service
+
+        return await service.list_targets(session)
+
+    return work
+
+
+def remove_owui_target(name: str) -> Work[None]:
+    async def work(session: AsyncSession, _runtime: Runtime) -> None:
+        from opengroups.connector import service
+
+        await service.delete_target(session, name=name)
+
+    return work
+
+
+def show_owui_targets(found: list[TargetResponse]) -> None:
+    table = Table("name", "url", "scope", "created", "last apply", "result")
+    for target in found:
+        result = target.last_result or {}
+        outcome = "" if not result else "ok" if result.get("ok") else "failed"
+        table.add_row(
+            target.name,
+            target.base_url,
+            target.scope,
+            _when(target.created_at),
+            _when(target.last_apply_at),
+            outcome,
+        )
+    Console().print(table)
+
+
+def _on_target(work: Callable[[Database, Runtime], Awaitable[T]]) -> T:
+    """Run ``work`` on a started runtime with its database; it opens its own transactions, so
+    that none is held while the target answers. Exits 2 on a refusal."""
+    import asyncio
+
+    from opengroups import bootstrap
+    from opengroups.cli.runner import runtime
+
+    built = runtime()
+
+    async def main() -> T:
+        database = await bootstrap.start(built)
+        try:
+            return await work(database, built)
+        finally:
+            await bootstrap.stop(built)
+
+    try:
+        return asyncio.run(main())
+    except OpenGroupsError as exc:
+        raise fail(exc.message) from exc
+
+
+async def _prepare(database: Database, runtime: Runtime, name: str) -> Prepared:
+    from opengroups.connector import service
+
+    async with database.session(write=False) as session:
+        return await service.prepare(session, runtime.authz, settings=runtime.settings, name=name)
+
+
+def run_owui_plan(name: str, *, adopt: str | None) -> Plan:
+    """``opengroups owui plan``: read opengroups, then the target; write nothing."""
+    from opengroups.connector import service
+
+    async def work(database: Database, runtime: Runtime) -> Plan:
+        prepared = await _prepare(database, runtime, name)
+        with err.status(f"Reading {prepared.base_url}…"):
+            return await service.run_plan(prepared, adopt=_names(adopt))
+
+    return _on_target(work)
+
+
+def run_owui_apply(name: str, *, adopt: str | None) -> ApplyReport:
+    """``opengroups owui apply``: read opengroups, apply to the target with a progress bar,
+    then record what was done in one transaction."""
+    from opengroups.cli.runner import CLI_ACTOR_ID
+    from opengroups.connector import service
+
+    async def work(database: Database, runtime: Runtime) -> ApplyReport:
+        prepared = await _prepare(database, runtime, name)
+        with Progress(console=err, transient=True) as bar:
+            task = bar.add_task(f"Applying to {prepared.name}", total=None)
+
+            def progress(done: int, total: int) -> None:
+                bar.update(task, completed=done, total=max(total, 1))
+
+            report = await service.run_apply(
+                prepared, adopt=_names(adopt), progress=progress, on_plan=progress
+            )
+        async with database.session(write=True) as session:
+            recorder.set_actor(session, user_id=CLI_ACTOR_ID)
+            await service.record_apply(session, prepared=prepared, report=report)
+        return report
+
+    return _on_target(work)
+
+
+def _action_rows(table: Table, actions: Sequence[Action]) -> None:
+    for index, action in enumerate(actions, start=1):
+        table.add_row(str(index), action.kind.replace("_", " "), action.group, action.describe())
+
+
+def show_owui_plan(name: str, plan: Plan) -> None:
+    console = Console()
+    if plan.empty:
+        console.print(f"Target {name}: no changes.")
+    else:
+        table = Table("#", "action", "group", "details", title=f"Plan for {name}")
+        _action_rows(table, plan.actions)
+        console.print(table)
+    if plan.drift:
+        drift = Table(
+            "group", "fields", "extra members", "lacking members", title="Changed on the target"
+        )
+        for item in plan.drift:
+            drift.add_row(
+                item.group,
+                ", ".join(item.fields),
+                ", ".join(item.extra_members),
+                ", ".join(item.lacking_members),
+            )
+        console.print(drift)
+    if plan.missing_users:
+        console.print(
+            f"Users the target lacks ({len(plan.missing_users)}): " + ", ".join(plan.missing_users)
+        )
+    if plan.conflicts:
+        console.print(
+            "Left alone, their name is held by a group opengroups does not manage "
+            "(adopt to take over): " + ", ".join(plan.conflicts)
+        )
+    if plan.not_adoptable:
+        console.print("Nothing to adopt named: " + ", ".join(plan.not_adoptable))
+
+
+def show_owui_apply(report: ApplyReport) -> None:
+    """The report; exits 2 when the target failed."""
+    console = Console()
+    counts = report.result(at=0)["done"]
+    summary = ", ".join(f"{kind.replace('_', ' ')}: {n}" for kind, n in counts.items())
+    console.print(f"Target {report.target}: {len(report.done)} actions done. {summary}".rstrip())
+    if report.plan is not None and report.plan.missing_users:
+        console.print(
+            f"Users the target lacks ({len(report.plan.missing_users)}): "
+            + ", ".join(report.plan.missing_users)
+        )
+    if report.ok:
+        return
+    if report.not_done:
+        table = Table("#", "action", "group", "details", title="Not done")
+        _action_rows(table, report.not_done)
+        console.print(table)
+    raise fail(f"the target failed: {report.error}")

@@ -28,6 +28,12 @@ app.add_typer(users_app, name="users")
 app.add_typer(scim_app, name="scim-clients")
 ldap_app = typer.Typer(help="The LDAP directory's sync (source ldap).", no_args_is_help=True)
 app.add_typer(ldap_app, name="ldap")
+owui_app = typer.Typer(
+    help="Open WebUI instances whose groups opengroups runs (targets).", no_args_is_help=True
+)
+owui_targets_app = typer.Typer(help="Registered Open WebUI targets.", no_args_is_help=True)
+owui_app.add_typer(owui_targets_app, name="targets")
+app.add_typer(owui_app, name="owui")
 
 
 def _run(work: Work[T]) -> T:
@@ -213,3 +219,86 @@ def ldap_sync(
     from opengroups.cli.commands import run_ldap_sync, show_ldap_sync
 
     show_ldap_sync(run_ldap_sync(dry_run=dry_run))
+
+
+AdoptOption = Annotated[
+    str | None,
+    typer.Option(
+        help="Comma-separated names of target groups without opengroups' marker to take over."
+    ),
+]
+
+
+@owui_targets_app.command("add")
+def owui_targets_add(
+    name: Annotated[str, typer.Argument(help="A name for the target, e.g. 'chat'.")],
+    url: Annotated[str, typer.Option("--url", help="The Open WebUI's base URL.")],
+    api_key_env: Annotated[
+        str,
+        typer.Option(
+            "--api-key-env", help="The environment variable holding the target admin's API key."
+        ),
+    ],
+    prefix: Annotated[
+        str | None, typer.Option(help="Manage only the groups whose name starts with this.")
+    ] = None,
+    groups: Annotated[
+        str | None, typer.Option(help="Manage only these groups (comma-separated names).")
+    ] = None,
+) -> None:
+    """Register an Open WebUI target; its API key is read from an environment variable (never
+    the command line) and stored encrypted."""
+    from opengroups.cli.commands import add_owui_target, show_owui_targets
+
+    show_owui_targets(
+        [
+            _run(
+                add_owui_target(
+                    name=name, url=url, api_key_env=api_key_env, prefix=prefix, groups=groups
+                )
+            )
+        ]
+    )
+
+
+@owui_targets_app.command("list")
+def owui_targets_list() -> None:
+    """List the targets (never their keys)."""
+    from opengroups.cli.commands import list_owui_targets, show_owui_targets
+
+    show_owui_targets(_run(list_owui_targets()))
+
+
+@owui_targets_app.command("remove")
+def owui_targets_remove(
+    name: Annotated[str, typer.Argument(help="The target's name.")],
+) -> None:
+    """Forget a target; the groups on it stay as they are."""
+    from opengroups.cli.commands import remove_owui_target
+
+    _run(remove_owui_target(name))
+    typer.echo(f"removed: {name}")
+
+
+@owui_app.command("plan")
+def owui_plan(
+    name: Annotated[str, typer.Argument(help="The target's name.")],
+    adopt: AdoptOption = None,
+) -> None:
+    """Show what applying would change on the target (groups, members, default permissions),
+    the drift found there and the users it lacks. Changes nothing."""
+    from opengroups.cli.commands import run_owui_plan, show_owui_plan
+
+    show_owui_plan(name, run_owui_plan(name, adopt=adopt))
+
+
+@owui_app.command("apply")
+def owui_apply(
+    name: Annotated[str, typer.Argument(help="The target's name.")],
+    adopt: AdoptOption = None,
+) -> None:
+    """Bring the target's managed groups to what opengroups says. Exits 2 with a report of
+    what was done and what was not when the target fails (the next apply finishes the job)."""
+    from opengroups.cli.commands import run_owui_apply, show_owui_apply
+
+    show_owui_apply(run_owui_apply(name, adopt=adopt))

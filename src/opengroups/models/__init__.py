@@ -8,6 +8,7 @@ from opengroups.models.grant import AccessGrant, AccessResource
 from opengroups.models.group import Group
 from opengroups.models.identity_link import IdentityGroupLink, IdentityLink
 from opengroups.models.membership import GroupMember, GroupMemberSource, MembershipSource
+from opengroups.models.owui_target import OwuiTarget
 from opengroups.models.scim_client import ScimClient
 from opengroups.models.signin import SigninFailure
 from opengroups.models.user import User
@@ -40,6 +41,7 @@ __all__ = [
     "IdentityGroupLink",
     "IdentityLink",
     "MembershipSource",
+    "OwuiTarget",
     "ScimClient",
     "SigninFailure",
     "User",
