@@ -25,6 +25,7 @@ from opengroups.authz.endpoints import router as authz_router
 from opengroups.bootstrap import Runtime
 from opengroups.caching import revision as revisions
 from opengroups.config import Settings
+from opengroups.connector.endpoints import router as owui_router
 from opengroups.errors import OpenGroupsError
 from opengroups.grants.endpoints import router as grants_router
 from opengroups.grants.endpoints import users_router as grants_users_router
@@ -204,6 +205,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         header_router,
         identity_users_router,
         ldap_router,
+        owui_router,
     ):
         # The routes are added to the app's own list rather than with ``include_router``: an
         # included router is matched through a wrapper that costs on every request

@@ -141,3 +141,23 @@ async def get_admin_user(request: Request, session: SessionDep, credentials: Bea
 
 
 AdminUser = Annotated[User, Depends(get_admin_user)]
+
+
+async def get_admin_outside_transaction(request: Request, credentials: BearerDep) -> User:
+    """An admin, authenticated in a read-only transaction of its own, for routes that open
+    their own transactions while they wait on something else (a connector target): the
+    request's write transaction would hold SQLite's write lock all that time."""
+    if credentials is None:
+        raise NotAuthenticated("Not authenticated.")
+    runtime = _runtime(request)
+    async with runtime.database.session(write=False) as session:
+        user = await auths_service.authenticate(
+            session, runtime.caches, credential=credentials.credentials, settings=runtime.settings
+        )
+    user = _require_verified(user)
+    if user.role != "admin":
+        raise NotPermitted("This action requires an administrator.")
+    return user
+
+
+AdminOutsideTransaction = Annotated[User, Depends(get_admin_outside_transaction)]

@@ -30,6 +30,7 @@ from pydantic import BaseModel
 
 from opengroups.config import Settings
 from opengroups.dependencies import (
+    get_admin_outside_transaction,
     get_admin_user,
     get_current_user,
     get_database,
@@ -112,9 +113,10 @@ def _shared_statuses(route: APIRoute, method: str) -> list[int]:
     calls = _calls(route.dependant)
     headers = _headers(route.dependant)
     statuses = [422]
-    if calls & {get_current_user, get_verified_user, get_admin_user}:
+    admin = {get_admin_user, get_admin_outside_transaction}
+    if calls & {get_current_user, get_verified_user, *admin}:
         statuses.append(401)
-    if get_admin_user in calls:
+    if calls & admin:
         statuses.append(403)
     if {param.name for param in route.dependant.path_params} & _STORED_IDS:
         statuses.append(404)
