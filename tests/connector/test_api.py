@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from pydantic import ValidationError
+
+from opengroups.connector.schemas import BASE_URL_PATTERN, TargetForm
 from tests.conftest import Api
 from tests.connector.conftest import Target
 from tests.servers import free_port
@@ -61,3 +67,20 @@ async def test_a_target_that_is_down_is_reported(api: Api) -> None:
     assert applied.json()["ok"] is False
     assert applied.json()["error"]
     assert (await api.get(TARGETS)).json()[0]["last_result"]["ok"] is False
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.from_regex(BASE_URL_PATTERN, fullmatch=True))
+def test_every_address_the_document_allows_is_accepted(address: str) -> None:
+    """The OpenAPI pattern of a target's address is the check itself (schemathesis found them
+    apart once)."""
+    assert TargetForm(name="t", base_url=address, api_key="k").base_url
+
+
+@pytest.mark.parametrize(
+    "address",
+    ["ftp://chat", "http://", "http://:80", "http://chat?x=1", "http://u:p@chat", "http://[::1]"],
+)
+def test_addresses_the_document_refuses_are_refused(address: str) -> None:
+    with pytest.raises(ValidationError):
+        TargetForm(name="t", base_url=address, api_key="k")
