@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import re
@@ -109,8 +110,16 @@ async def test_after_an_import_of_accounts_the_first_sign_up_is_still_the_admin(
     api: Api, migrated: str, tmp_path: Path
 ) -> None:
     source = await _empty_with_bundle(migrated, tmp_path)
-    imported = run_cli(
-        "import", str(source), "--create-missing-users", database_url=migrated, data_dir=tmp_path
+    # In a thread: the test's app shares this event loop, and its start-up maintenance may be
+    # inside a write transaction; blocking the loop while the CLI waits for SQLite's write lock
+    # would hold that transaction open until the CLI gave up.
+    imported = await asyncio.to_thread(
+        run_cli,
+        "import",
+        str(source),
+        "--create-missing-users",
+        database_url=migrated,
+        data_dir=tmp_path,
     )
     assert imported.returncode == 0, imported.stderr
 
