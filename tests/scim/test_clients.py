@@ -7,9 +7,9 @@ import subprocess
 from pathlib import Path
 
 from tests.admin.test_pages import signed_in
+from tests.commands import run_cli
 from tests.conftest import Api
 from tests.scim.conftest import Scim, scim_error
-from tests.transfer.test_cli import run_cli
 
 
 async def test_api_creates_lists_and_revokes(api: Api) -> None:

@@ -2,29 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
-import os
 import re
-import subprocess
 from pathlib import Path
 
 from opengroups.kit.db import Database
+from tests.commands import cli, run_cli
 from tests.conftest import Api, empty_database
-from tests.servers import OPENGROUPS
-
-
-def run_cli(*args: str, database_url: str, data_dir: Path) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("OPENGROUPS_")}
-    env |= {
-        "OPENGROUPS_DATABASE_URL": database_url,
-        "OPENGROUPS_DATA_DIR": str(data_dir),
-        "COLUMNS": "200",
-    }
-    return subprocess.run(
-        [OPENGROUPS, *args], env=env, capture_output=True, text=True, timeout=120, check=False
-    )
-
 
 BUNDLE = {
     "format": "opengroups-bundle",
@@ -110,16 +94,8 @@ async def test_after_an_import_of_accounts_the_first_sign_up_is_still_the_admin(
     api: Api, migrated: str, tmp_path: Path
 ) -> None:
     source = await _empty_with_bundle(migrated, tmp_path)
-    # In a thread: the test's app shares this event loop, and its start-up maintenance may be
-    # inside a write transaction; blocking the loop while the CLI waits for SQLite's write lock
-    # would hold that transaction open until the CLI gave up.
-    imported = await asyncio.to_thread(
-        run_cli,
-        "import",
-        str(source),
-        "--create-missing-users",
-        database_url=migrated,
-        data_dir=tmp_path,
+    imported = await cli(
+        "import", str(source), "--create-missing-users", database_url=migrated, data_dir=tmp_path
     )
     assert imported.returncode == 0, imported.stderr
 

@@ -12,9 +12,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from opengroups.dbcopy import _tables
 from opengroups.kit.db import create_engine
+from tests.commands import cli
 from tests.conftest import Api
 from tests.servers import clean_environment, running_server
-from tests.transfer.test_cli import run_cli
 
 
 async def _fill(api: Api) -> str:
@@ -83,8 +83,8 @@ async def test_a_copy_there_and_back_equals_the_original_and_signs_in(
     there = f"sqlite+aiosqlite:///{tmp_path / 'there.db'}"
     back = await _fresh_database(migrated, "back", tmp_path)
 
-    first = run_cli("db", "copy", "--to", there, database_url=migrated, data_dir=tmp_path)
-    second = run_cli("db", "copy", "--to", back, database_url=there, data_dir=tmp_path)
+    first = await cli("db", "copy", "--to", there, database_url=migrated, data_dir=tmp_path)
+    second = await cli("db", "copy", "--to", back, database_url=there, data_dir=tmp_path)
 
     assert first.returncode == 0, first.stderr
     assert second.returncode == 0, second.stderr
@@ -120,19 +120,17 @@ async def test_a_target_holding_data_is_refused_unless_overwrite(
 ) -> None:
     await _fill(api)
     target = f"sqlite+aiosqlite:///{tmp_path / 'target.db'}"
-    assert (
-        run_cli("db", "copy", "--to", target, database_url=migrated, data_dir=tmp_path).returncode
-        == 0
-    )
+    first = await cli("db", "copy", "--to", target, database_url=migrated, data_dir=tmp_path)
+    assert first.returncode == 0, first.stderr
     before = await _rows(target)
 
-    again = run_cli("db", "copy", "--to", target, database_url=migrated, data_dir=tmp_path)
+    again = await cli("db", "copy", "--to", target, database_url=migrated, data_dir=tmp_path)
     assert again.returncode == 2
     assert "holds data" in again.stderr
     assert await _rows(target) == before
 
     await api.group("Later")
-    replaced = run_cli(
+    replaced = await cli(
         "db", "copy", "--to", target, "--overwrite", database_url=migrated, data_dir=tmp_path
     )
     assert replaced.returncode == 0, replaced.stderr
