@@ -75,6 +75,8 @@ def make_settings(database_url: str, data_dir: Path, **overrides: Any) -> Settin
         "database_url": database_url,
         "migrate_on_start": False,
         "secret_key": "test-secret-key-that-is-long-enough-for-hs256",
+        # No Open WebUI reconcile loop in the background unless a test starts one.
+        "owui_reconcile_tick_seconds": 0,
         **FAST_PASSWORD_HASHING,
     }
     return Settings(_env_file=None, **(values | overrides))

@@ -25,6 +25,7 @@ from opengroups.authz.endpoints import router as authz_router
 from opengroups.bootstrap import Runtime
 from opengroups.caching import revision as revisions
 from opengroups.config import Settings
+from opengroups.connector import reconcile as owui_reconcile
 from opengroups.connector.endpoints import router as owui_router
 from opengroups.errors import OpenGroupsError
 from opengroups.grants.endpoints import router as grants_router
@@ -64,8 +65,9 @@ def _maintenance(
 ) -> list[Coroutine[Any, Any, None]]:
     """The background work of a server process: the audit retention and the pruning of the
     cache revision's log and of old failed sign-ins (at start-up, then hourly), the
-    reconciling of the revision hint (every second), and the LDAP directory's full sync when
-    one is scheduled (``sync_interval_seconds``)."""
+    reconciling of the revision hint (every second), the LDAP directory's full sync when
+    one is scheduled (``sync_interval_seconds``), and the Open WebUI targets' reconcile loop
+    (``connector/reconcile.py``)."""
     settings = runtime.settings
 
     async def prune() -> None:
@@ -83,6 +85,13 @@ def _maintenance(
     if database.revision_hint is not None:
         interval = revisions.RECONCILE_SECONDS
         work.append((interval, reconcile_hint, interval))
+    tick = settings.owui_reconcile_tick_seconds
+    if tick > 0:
+
+        async def reconcile_targets() -> None:
+            await owui_reconcile.tick(database, runtime.authz, settings)
+
+        work.append((tick, reconcile_targets, tick))
     directory_interval = ldap_sync.interval_seconds(runtime.identity)
     if directory_interval is not None:
         work.append((directory_interval, partial(ldap_sync.periodic, runtime), directory_interval))

@@ -46,6 +46,9 @@ class Settings(BaseSettings):
     # A YAML or JSON file of identity providers (docs/identity-providers.md).
     identity_providers: Path | None = None
     audit_retention_days: int = Field(default=365, ge=0)
+    # How often each server process looks for Open WebUI targets due for a reconcile
+    # (``connector/reconcile.py``); 0: never in this process.
+    owui_reconcile_tick_seconds: float = Field(default=5.0, ge=0, le=3600)
     password_hash_time_cost: int = Field(default=3, ge=1, le=100)
     password_hash_memory_kib: int = Field(default=65536, ge=1024, le=4 * 1024 * 1024)
     password_min_length: int = Field(default=8, ge=1, le=1024)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from sqlalchemy import ColumnElement, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -29,6 +31,18 @@ async def events_after(session: AsyncSession, *, cursor: int, limit: int) -> lis
         select(AuditEvent).where(AuditEvent.id > cursor).order_by(AuditEvent.id).limit(limit)
     )
     return list(result.scalars())
+
+
+async def latest_id_except(session: AsyncSession, resource_types: Iterable[str]) -> int:
+    """The newest event's id among those not about ``resource_types``; 0 when there is none.
+    Read backwards along the primary key: the newest events are almost always of interest."""
+    statement = (
+        select(AuditEvent.id)
+        .where(AuditEvent.resource_type.not_in(list(resource_types)))
+        .order_by(AuditEvent.id.desc())
+        .limit(1)
+    )
+    return (await session.execute(statement)).scalar_one_or_none() or 0
 
 
 async def oldest_id(session: AsyncSession) -> int | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Iterable
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -83,6 +84,12 @@ async def changes_after(
                 cursor=events[-1].id if events else cursor,
             )
         await asyncio.sleep(FEED_POLL_SECONDS)
+
+
+async def latest_change(session: AsyncSession, *, ignoring: Iterable[str]) -> int:
+    """The change feed's cursor after its newest change not about one of the resource types
+    ``ignoring``; 0 when there is none."""
+    return await repository.latest_id_except(session, ignoring)
 
 
 async def prune(session: AsyncSession, *, retention_days: int) -> int:

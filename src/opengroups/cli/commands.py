@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import typer
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 from rich.console import Console
 from rich.progress import Progress, TaskID
 from rich.table import Table
@@ -361,34 +361,90 @@ def _names(value: str | None) -> list[str]:
     return [part.strip() for part in (value or "").split(",") if part.strip()]
 
 
-def add_owui_target(
-    *, name: str, url: str, api_key_env: str, prefix: str | None, groups: str | None
-) -> Work[TargetResponse]:
-    """As the API checks a new target; exits 2 on bad input or an unset key variable."""
+_Form = TypeVar("_Form", bound=BaseModel)
+
+
+def _api_key(variable: str) -> str:
+    """The API key held by an environment variable; exits 2 when it holds none."""
     import os
 
-    from opengroups.connector.schemas import TargetForm
-
-    api_key = os.environ.get(api_key_env, "").strip()
+    api_key = os.environ.get(variable, "").strip()
     if not api_key:
-        raise fail(f"the environment variable {api_key_env} holds no API key.")
+        raise fail(f"the environment variable {variable} holds no API key.")
+    return api_key
+
+
+def _checked(model: type[_Form], **fields: Any) -> _Form:
+    """The form, or exit 2 naming the first field refused."""
     try:
-        form = TargetForm(
-            name=name,
-            base_url=url,
-            api_key=api_key,
-            prefix=prefix,
-            groups=_names(groups) if groups is not None else None,
-        )
+        return model(**fields)
     except ValidationError as exc:
         problem = exc.errors()[0]
         field = ".".join(str(part) for part in problem["loc"])
         raise fail(f"{field}: {problem['msg']}") from exc
 
+
+def add_owui_target(
+    *,
+    name: str,
+    url: str,
+    api_key_env: str,
+    prefix: str | None,
+    groups: str | None,
+    reconcile_minutes: int | None = None,
+    create_missing_users: bool = False,
+) -> Work[TargetResponse]:
+    """As the API checks a new target; exits 2 on bad input or an unset key variable."""
+    from opengroups.connector.schemas import TargetForm
+
+    form = _checked(
+        TargetForm,
+        name=name,
+        base_url=url,
+        api_key=_api_key(api_key_env),
+        prefix=prefix,
+        groups=_names(groups) if groups is not None else None,
+        reconcile_minutes=reconcile_minutes,
+        create_missing_users=create_missing_users,
+    )
+
     async def work(session: AsyncSession, runtime: Runtime) -> TargetResponse:
         from opengroups.connector import service
 
         return await service.create_target(session, form=form, settings=runtime.settings)
+
+    return work
+
+
+def update_owui_target(
+    name: str,
+    *,
+    url: str | None,
+    api_key_env: str | None,
+    reconcile_minutes: int | None,
+    by_hand: bool,
+    create_missing_users: bool | None,
+) -> Work[TargetResponse]:
+    """Only the options given change; ``by_hand`` stops the reconcile loop."""
+    from opengroups.connector.schemas import TargetUpdateForm
+
+    if by_hand and reconcile_minutes is not None:
+        raise fail("give --reconcile-minutes or --by-hand, not both.")
+    fields: dict[str, Any] = {}
+    if url is not None:
+        fields["base_url"] = url
+    if api_key_env is not None:
+        fields["api_key"] = _api_key(api_key_env)
+    if reconcile_minutes is not None or by_hand:
+        fields["reconcile_minutes"] = reconcile_minutes
+    if create_missing_users is not None:
+        fields["create_missing_users"] = create_missing_users
+    form = _checked(TargetUpdateForm, **fields)
+
+    async def work(session: AsyncSession, runtime: Runtime) -> TargetResponse:
+        from opengroups.connector import service
+
+        return await service.update_target(session, name=name, form=form, settings=runtime.settings)
 
     return work
 
@@ -412,15 +468,24 @@ def remove_owui_target(name: str) -> Work[None]:
 
 
 def show_owui_targets(found: list[TargetResponse]) -> None:
-    table = Table("name", "url", "scope", "created", "last apply", "result")
+    table = Table("name", "url", "scope", "reconcile", "status", "last apply", "result")
     for target in found:
         result = target.last_result or {}
         outcome = "" if not result else "ok" if result.get("ok") else "failed"
+        every = (
+            f"every {target.reconcile_minutes} min"
+            if target.reconcile_minutes is not None
+            else "by hand"
+        )
+        status = target.status.replace("_", " ")
+        if target.retry_at is not None:
+            status += f" (retry {_when(target.retry_at)})"
         table.add_row(
             target.name,
             target.base_url,
             target.scope,
-            _when(target.created_at),
+            every,
+            status,
             _when(target.last_apply_at),
             outcome,
         )
@@ -538,6 +603,11 @@ def show_owui_apply(report: ApplyReport) -> None:
     counts = report.result(at=0)["done"]
     summary = ", ".join(f"{kind.replace('_', ' ')}: {n}" for kind, n in counts.items())
     console.print(f"Target {report.target}: {len(report.done)} actions done. {summary}".rstrip())
+    if report.created_users:
+        console.print(
+            f"Users created on the target ({len(report.created_users)}): "
+            + ", ".join(report.created_users)
+        )
     if report.plan is not None and report.plan.missing_users:
         console.print(
             f"Users the target lacks ({len(report.plan.missing_users)}): "

@@ -229,6 +229,16 @@ AdoptOption = Annotated[
 ]
 
 
+ReconcileOption = Annotated[
+    int | None,
+    typer.Option(
+        "--reconcile-minutes",
+        min=1,
+        help="Apply on its own every so many minutes, and soon after each change.",
+    ),
+]
+
+
 @owui_targets_app.command("add")
 def owui_targets_add(
     name: Annotated[str, typer.Argument(help="A name for the target, e.g. 'chat'.")],
@@ -245,6 +255,13 @@ def owui_targets_add(
     groups: Annotated[
         str | None, typer.Option(help="Manage only these groups (comma-separated names).")
     ] = None,
+    reconcile_minutes: ReconcileOption = None,
+    create_missing_users: Annotated[
+        bool,
+        typer.Option(
+            "--create-missing-users", help="Create on the target the members it has no account for."
+        ),
+    ] = False,
 ) -> None:
     """Register an Open WebUI target; its API key is read from an environment variable (never
     the command line) and stored encrypted."""
@@ -254,7 +271,53 @@ def owui_targets_add(
         [
             _run(
                 add_owui_target(
-                    name=name, url=url, api_key_env=api_key_env, prefix=prefix, groups=groups
+                    name=name,
+                    url=url,
+                    api_key_env=api_key_env,
+                    prefix=prefix,
+                    groups=groups,
+                    reconcile_minutes=reconcile_minutes,
+                    create_missing_users=create_missing_users,
+                )
+            )
+        ]
+    )
+
+
+@owui_targets_app.command("update")
+def owui_targets_update(
+    name: Annotated[str, typer.Argument(help="The target's name.")],
+    url: Annotated[str | None, typer.Option("--url", help="A new base URL.")] = None,
+    api_key_env: Annotated[
+        str | None,
+        typer.Option("--api-key-env", help="The environment variable holding a new API key."),
+    ] = None,
+    reconcile_minutes: ReconcileOption = None,
+    by_hand: Annotated[
+        bool, typer.Option("--by-hand", help="Stop the reconcile loop: apply by hand only.")
+    ] = False,
+    create_missing_users: Annotated[
+        bool | None,
+        typer.Option(
+            "--create-missing-users/--no-create-missing-users",
+            help="Whether applies create the target's missing users.",
+        ),
+    ] = None,
+) -> None:
+    """Change a target's address, key, reconcile interval or creation of missing users (only
+    the options given)."""
+    from opengroups.cli.commands import show_owui_targets, update_owui_target
+
+    show_owui_targets(
+        [
+            _run(
+                update_owui_target(
+                    name,
+                    url=url,
+                    api_key_env=api_key_env,
+                    reconcile_minutes=reconcile_minutes,
+                    by_hand=by_hand,
+                    create_missing_users=create_missing_users,
                 )
             )
         ]

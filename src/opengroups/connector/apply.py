@@ -7,8 +7,9 @@ already done no longer appears in it (applying twice changes nothing the second 
 
 from __future__ import annotations
 
+import secrets
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -32,6 +33,8 @@ class ApplyReport:
     done: list[Action] = field(default_factory=list)
     not_done: list[Action] = field(default_factory=list)
     error: str | None = None
+    # E-mails of the accounts created on the target first (``create_users``).
+    created_users: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -51,26 +54,80 @@ class ApplyReport:
             "done": dict(sorted(done.items())),
             "not_done": len(self.not_done),
             "drift": [d.group for d in self.plan.drift] if self.plan else [],
+            "created_users": len(self.created_users),
             "missing_users": len(missing),
             "missing_user_emails": missing[:STORED_MISSING_USERS],
             "conflicts": list(self.plan.conflicts) if self.plan else [],
         }
 
 
-def _form(fields: GroupFields, og_id: str, ids: dict[str, str]) -> dict[str, Any]:
+async def create_users(
+    client: TargetClient, emails: Sequence[str], *, names: Mapping[str, str]
+) -> tuple[list[str], str | None]:
+    """Create the target's missing accounts (role ``user``, a random password nobody is told:
+    they sign in through the target's identity provider, or its admin sets one). The e-mails
+    created, and why it stopped (None when all were)."""
+    created: list[str] = []
+    for email in emails:
+        name = names.get(email) or email.split("@")[0]
+        try:
+            await client.create_user(name=name, email=email, password=secrets.token_urlsafe(24))
+        except TargetUnavailable as exc:
+            return created, exc.message
+        created.append(email)
+    return created, None
+
+
+def _form(fields: GroupFields, og_id: str, parent_target_id: str | None) -> dict[str, Any]:
     """The whole group form: every field sent, so the target ends exactly as planned."""
     return {
         "name": fields.name,
         "description": fields.description,
         "permissions": fields.permissions,
         "data": {"config": fields.config, MARKER: fields.marker(og_id)},
-        "parent_group_id": ids[fields.parent_id] if fields.parent_id is not None else None,
+        "parent_group_id": parent_target_id,
     }
+
+
+async def _parent_target_id(
+    client: TargetClient, fields: GroupFields, ids: dict[str, str]
+) -> str | None:
+    """The target's id of the group's parent. A parent with no action in the plan (say, a
+    new subgroup under an up-to-date group) is found by its marker on the target, read once.
+    Raises ``TargetUnavailable`` when it is no longer there (deleted since the plan)."""
+    if fields.parent_id is None:
+        return None
+    if fields.parent_id not in ids:
+        for group in await client.groups():
+            marker = group.marker
+            if marker is not None:
+                ids.setdefault(marker["id"], group.id)
+    if fields.parent_id not in ids:
+        raise TargetUnavailable(
+            "GET /api/v1/groups/", f"the parent of '{fields.name}' is no longer on the target"
+        )
+    return ids[fields.parent_id]
+
+
+def _overlay(tree: Mapping[str, Any], changes: Mapping[str, Any]) -> dict[str, Any]:
+    """``tree`` with the leaves of ``changes`` set over it, recursively."""
+    merged = dict(tree)
+    for key, value in changes.items():
+        current = merged.get(key)
+        if isinstance(value, Mapping) and isinstance(current, Mapping):
+            merged[key] = _overlay(current, value)
+        else:
+            merged[key] = value
+    return merged
 
 
 async def _run(client: TargetClient, action: Action, ids: dict[str, str]) -> None:
     if action.kind == "default_permissions":
-        await client.set_default_permissions(action.permissions or {})
+        # Open WebUI wants every section (422 otherwise) and resets a key left out to its
+        # code's default: send its own tree with opengroups' keys set over it, so the keys
+        # only the target knows keep their values.
+        current = await client.default_permissions()
+        await client.set_default_permissions(_overlay(current, action.permissions or {}))
         return
     if action.kind == "delete":
         assert action.target_id is not None
@@ -79,12 +136,16 @@ async def _run(client: TargetClient, action: Action, ids: dict[str, str]) -> Non
     assert action.og_id is not None
     if action.kind == "create":
         assert action.fields is not None
-        ids[action.og_id] = await client.create_group(_form(action.fields, action.og_id, ids))
+        form = _form(
+            action.fields, action.og_id, await _parent_target_id(client, action.fields, ids)
+        )
+        ids[action.og_id] = await client.create_group(form)
         return
     target_id = action.target_id or ids[action.og_id]
     if action.kind in ("update", "mark"):
         assert action.fields is not None
-        await client.update_group(target_id, _form(action.fields, action.og_id, ids))
+        parent = await _parent_target_id(client, action.fields, ids)
+        await client.update_group(target_id, _form(action.fields, action.og_id, parent))
     elif action.kind == "add_members":
         await client.add_members(target_id, list(action.user_ids))
     elif action.kind == "remove_members":

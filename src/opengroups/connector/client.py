@@ -6,9 +6,11 @@ cannot be reached) is a ``TargetUnavailable`` naming the request, never the key.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import asyncio
+import dataclasses
+from collections.abc import Coroutine, Iterable
 from types import TracebackType
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 
@@ -16,6 +18,9 @@ from opengroups.connector.state import Actual, TargetGroup, email_key, groups_to
 from opengroups.errors import OpenGroupsError
 
 TIMEOUT = httpx.Timeout(30.0, connect=5.0)
+_T = TypeVar("_T")
+# Reads sent at once to a target (``TargetClient.read``); writes are sent one at a time.
+READ_CONCURRENCY = 8
 
 
 class TargetUnavailable(OpenGroupsError):
@@ -88,20 +93,18 @@ class TargetClient:
         return frozenset(str(uid) for uid in ids)
 
     async def users(self) -> dict[str, str]:
-        """``{email_key: user id}`` of every user, page by page."""
+        """``{email_key: user id}`` of every user, in one request (``/users/all``)."""
+        path = "/api/v1/users/all"
+        body = await self.request("GET", path)
+        if not isinstance(body, dict) or not isinstance(body.get("users"), list):
+            raise TargetUnavailable(f"GET {path}", "expected {users, total}")
         found: dict[str, str] = {}
-        page = seen = 0
-        while True:
-            page += 1
-            body = await self.request("GET", "/api/v1/users/", page=page)
-            if not isinstance(body, dict) or not isinstance(body.get("users"), list):
-                raise TargetUnavailable("GET /api/v1/users/", "expected {users, total}")
-            for user in body["users"]:
+        for user in body["users"]:
+            try:
                 found.setdefault(email_key(str(user["email"])), str(user["id"]))
-            seen += len(body["users"])
-            total = body.get("total")
-            if not body["users"] or (isinstance(total, int) and seen >= total):
-                return found
+            except (KeyError, TypeError) as exc:
+                raise TargetUnavailable(f"GET {path}", "a user without id or email") from exc
+        return found
 
     async def default_permissions(self) -> dict[str, Any]:
         body = await self.request("GET", "/api/v1/users/default/permissions")
@@ -111,21 +114,23 @@ class TargetClient:
 
     async def read(self, *, adopt: Iterable[str] = ()) -> Actual:
         """The target's state: its groups (with members for those a plan may touch), users and
-        default permissions."""
+        default permissions.
+
+        Members are read one group at a time (``/export``: Open WebUI has no request that
+        answers every group's members), ``READ_CONCURRENCY`` groups at once: with a thousand
+        managed groups, one after the other would make each plan wait on a thousand round
+        trips in a row."""
         groups = await self.groups()
         wanted = set(groups_to_read(groups, list(adopt)))
-        with_members = [
-            TargetGroup(
-                id=g.id,
-                name=g.name,
-                description=g.description,
-                permissions=g.permissions,
-                data=g.data,
-                parent_group_id=g.parent_group_id,
-                member_ids=await self.member_ids(g.id) if g.id in wanted else None,
-            )
-            for g in groups
-        ]
+        limit = asyncio.Semaphore(READ_CONCURRENCY)
+
+        async def members(group: TargetGroup) -> TargetGroup:
+            if group.id not in wanted:
+                return group
+            async with limit:
+                return dataclasses.replace(group, member_ids=await self.member_ids(group.id))
+
+        with_members = await _gather_all([members(group) for group in groups])
         return Actual(
             groups=tuple(with_members),
             users=await self.users(),
@@ -155,8 +160,29 @@ class TargetClient:
     async def delete_group(self, group_id: str) -> None:
         await self.request("DELETE", f"/api/v1/groups/id/{group_id}/delete")
 
+    async def create_user(self, *, name: str, email: str, password: str) -> str:
+        """Create an account (role ``user``) through ``/auths/add``; the new user's id."""
+        path = "/api/v1/auths/add"
+        body = await self.request(
+            "POST", path, json={"name": name, "email": email, "password": password, "role": "user"}
+        )
+        if not isinstance(body, dict) or not isinstance(body.get("id"), str):
+            raise TargetUnavailable(f"POST {path}", "expected the new user")
+        return str(body["id"])
+
     async def set_default_permissions(self, tree: dict[str, Any]) -> None:
         await self.request("POST", "/api/v1/users/default/permissions", json=tree)
+
+
+async def _gather_all(work: list[Coroutine[Any, Any, _T]]) -> list[_T]:
+    """The results in order; on the first failure the rest is cancelled and that failure is
+    raised (not an ``ExceptionGroup``)."""
+    try:
+        async with asyncio.TaskGroup() as group:
+            tasks = [group.create_task(item) for item in work]
+    except ExceptionGroup as failed:
+        raise failed.exceptions[0] from None
+    return [task.result() for task in tasks]
 
 
 def _detail(response: httpx.Response) -> str:

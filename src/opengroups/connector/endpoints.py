@@ -16,7 +16,7 @@ from pydantic import BaseModel, Field
 from opengroups.audit import recorder
 from opengroups.connector import service
 from opengroups.connector.plan import Plan
-from opengroups.connector.schemas import TargetForm, TargetResponse
+from opengroups.connector.schemas import TargetForm, TargetResponse, TargetUpdateForm
 from opengroups.dependencies import (
     ActorDep,
     AdminOutsideTransaction,
@@ -93,6 +93,19 @@ async def create_target(
 ) -> TargetResponse:
     """Register a target: its admin API key is stored encrypted and never shown again."""
     return await service.create_target(session, form=form, settings=runtime.settings)
+
+
+@router.post("/{name}/update", response_model=TargetResponse, responses=refusals(404))
+async def update_target(
+    name: str,
+    form: TargetUpdateForm,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    _admin: AdminUser,
+) -> TargetResponse:
+    """Change the target's address, API key, reconcile interval (null: by hand only) or the
+    creation of missing users; only the fields given."""
+    return await service.update_target(session, name=name, form=form, settings=runtime.settings)
 
 
 @router.delete("/{name}", response_model=bool, responses=refusals(404))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
@@ -36,6 +36,11 @@ BaseUrl = Annotated[
     AfterValidator(_check_base_url),
     Field(json_schema_extra={"pattern": BASE_URL_PATTERN}),
 ]
+MAX_RECONCILE_MINUTES = 7 * 24 * 60
+# ``manual``: applied by hand only; ``in_sync``: the last apply finished and covered every
+# change since; ``pending``: a change (or the first apply) is waiting; ``failing``: the last
+# apply failed, retried at ``retry_at``.
+TargetStatus = Literal["manual", "in_sync", "pending", "failing"]
 GroupNameList = Annotated[list[Name], Field(min_length=1, max_length=10_000)]
 
 
@@ -50,6 +55,29 @@ class TargetForm(BaseModel):
     )
     prefix: Name | None = None
     groups: GroupNameList | None = None
+    reconcile_minutes: int | None = Field(
+        default=None,
+        ge=1,
+        le=MAX_RECONCILE_MINUTES,
+        description="Apply on its own every so many minutes, and soon after each change in "
+        "opengroups; absent: applied by hand only.",
+    )
+    create_missing_users: bool = Field(
+        default=False,
+        description="Create, on the target, the members it has no account for (by e-mail).",
+    )
+
+
+class TargetUpdateForm(BaseModel):
+    """Change a target: only the fields given. ``reconcile_minutes: null`` stops its reconcile
+    loop."""
+
+    base_url: BaseUrl | None = None
+    api_key: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)] | None = Field(
+        default=None, repr=False
+    )
+    reconcile_minutes: int | None = Field(default=None, ge=1, le=MAX_RECONCILE_MINUTES)
+    create_missing_users: bool | None = None
 
 
 class TargetResponse(BaseModel):
@@ -62,3 +90,10 @@ class TargetResponse(BaseModel):
     created_at: int
     last_apply_at: int | None = None
     last_result: dict[str, Any] | None = None
+    create_missing_users: bool = False
+    reconcile_minutes: int | None = None
+    status: TargetStatus = "manual"
+    failures: int = Field(default=0, description="Failed applies in a row.")
+    retry_at: int | None = Field(
+        default=None, description="When the reconcile loop tries a failing target again."
+    )

@@ -6,7 +6,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 MARKER = "opengroups"
@@ -88,8 +88,11 @@ class DesiredGroup:
 
 @dataclass(frozen=True)
 class Desired:
+    """``names``: the members' names by ``email_key``, for accounts created on the target."""
+
     groups: tuple[DesiredGroup, ...]
     default_permissions: dict[str, Any]
+    names: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

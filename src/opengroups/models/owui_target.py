@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import BigInteger, String, Text
+from sqlalchemy import BigInteger, Boolean, Integer, String, Text, false, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from opengroups.models.base import Base, new_id, now_epoch
@@ -24,3 +24,16 @@ class OwuiTarget(Base):
     created_at: Mapped[int] = mapped_column(BigInteger, default=now_epoch)
     last_apply_at: Mapped[int | None] = mapped_column(BigInteger, default=None)
     last_result: Mapped[dict[str, Any] | None] = mapped_column(default=None)
+    # Whether applies create the target's missing users (``/api/v1/auths/add``).
+    create_missing_users: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false()
+    )
+    # The reconcile loop (``connector/reconcile.py``): minutes between applies, None when the
+    # target is applied by hand only; the change feed's cursor its last good apply covered;
+    # failed applies in a row, the earliest retry (back-off) and the lease of the process
+    # applying it now (epoch seconds).
+    reconcile_minutes: Mapped[int | None] = mapped_column(Integer, default=None)
+    reconciled_change: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    failures: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    retry_at: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    lease_until: Mapped[int | None] = mapped_column(BigInteger, default=None)
