@@ -9,7 +9,7 @@ from __future__ import annotations
 from fastapi import FastAPI, Request
 from fastapi.responses import Response
 
-from opengroups.admin import groups_pages, pages, scim_pages
+from opengroups.admin import groups_pages, owui_pages, pages, scim_pages
 from opengroups.admin.web import (
     AdminOnly,
     LoginRequired,
@@ -58,6 +58,6 @@ def create_admin_app(runtime: Runtime) -> FastAPI:
     admin.add_exception_handler(LoginRequired, _handle_login_required)
     admin.add_exception_handler(AdminOnly, _handle_admin_only)
     admin.add_middleware(SameOriginMiddleware)
-    for router in (groups_pages.router, pages.router, scim_pages.router):
+    for router in (groups_pages.router, pages.router, scim_pages.router, owui_pages.router):
         admin.router.routes.extend(router.routes)
     return admin

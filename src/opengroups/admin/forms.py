@@ -7,6 +7,7 @@ from typing import Any
 
 from starlette.datastructures import FormData
 
+from opengroups.connector.schemas import AdoptForm, TargetForm
 from opengroups.groups.schemas import GroupForm, GroupUpdateForm
 from opengroups.permissions import Catalog, PermissionTree
 from opengroups.permissions.share import SHARE_TRUE
@@ -18,6 +19,11 @@ SHARE_CHOICES = [("true", "Anyone"), ("members", "Members only"), ("false", "No 
 def text(form: FormData, name: str) -> str:
     value = form.get(name)
     return value.strip() if isinstance(value, str) else ""
+
+
+def lines(form: FormData, name: str) -> list[str]:
+    """A textarea's non-blank lines, stripped (group names, one per line)."""
+    return [line.strip() for line in text(form, name).splitlines() if line.strip()]
 
 
 def _group_fields(form: FormData) -> dict[str, Any]:
@@ -61,3 +67,25 @@ def defaults_tree(form: FormData, catalog: Catalog) -> PermissionTree:
 def member_ids(form: FormData) -> list[str]:
     """The user the members form names."""
     return [text(form, "user_id")]
+
+
+def target_form(form: FormData) -> TargetForm:
+    """The "Register a target" form: a prefix, a list of group names (one per line), or
+    neither (all groups); blank minutes mean applied by hand only. Raises ``ValidationError``."""
+    return TargetForm.model_validate(
+        {
+            "name": text(form, "name"),
+            "base_url": text(form, "base_url"),
+            "api_key": text(form, "api_key"),
+            "prefix": text(form, "prefix") or None,
+            "groups": lines(form, "groups") or None,
+            "reconcile_minutes": text(form, "reconcile_minutes") or None,
+            "create_missing_users": form.get("create_missing_users") == "on",
+        }
+    )
+
+
+def adopt_form(form: FormData) -> AdoptForm:
+    """The unmanaged groups to adopt, one name per line, as the API's plan and apply take
+    them. Raises ``ValidationError``."""
+    return AdoptForm.model_validate({"adopt": lines(form, "adopt")})

@@ -19,6 +19,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from opengroups.admin import session as cookies
 from opengroups.audit import recorder
+from opengroups.bootstrap import Runtime
 from opengroups.dependencies import RuntimeDep, SessionDep
 from opengroups.errors import OpenGroupsError
 from opengroups.models import User
@@ -53,8 +54,10 @@ class AdminContext:
     csrf: str
 
 
-async def admin_context(request: Request, session: SessionDep, runtime: RuntimeDep) -> AdminContext:
-    """The signed-in admin, read like any API caller (through the caches)."""
+async def _signed_in_admin(
+    request: Request, session: AsyncSession, runtime: Runtime
+) -> AdminContext:
+    """The admin the session cookie names. Raises ``LoginRequired``, ``AdminOnly``."""
     secret = runtime.settings.resolved_secret_key()
     token = request.cookies.get(cookies.COOKIE)
     signed = cookies.session_of(token, secret=secret)
@@ -63,15 +66,31 @@ async def admin_context(request: Request, session: SessionDep, runtime: RuntimeD
         raise LoginRequired(request.url.path)  # none, expired, or ended by a sign-out
     if user.role != "admin":
         raise AdminOnly("Only administrators may use this page.")
-    recorder.set_actor(session, user_id=user.id)
     return AdminContext(user=user, token=token, csrf=cookies.csrf_token(token, secret=secret))
+
+
+async def admin_context(request: Request, session: SessionDep, runtime: RuntimeDep) -> AdminContext:
+    """The signed-in admin, read like any API caller (through the caches)."""
+    admin = await _signed_in_admin(request, session, runtime)
+    recorder.set_actor(session, user_id=admin.user.id)
+    return admin
 
 
 Admin = Annotated[AdminContext, Depends(admin_context)]
 
 
-async def checked_form(request: Request, admin: Admin, runtime: RuntimeDep) -> FormData:
-    """The posted form, once its CSRF token is checked (403 otherwise)."""
+async def admin_outside_transaction(request: Request, runtime: RuntimeDep) -> AdminContext:
+    """The signed-in admin, read in a read-only transaction of its own, for pages that open
+    their own transactions while they wait on something else (a connector target): the
+    request's session of a form post holds SQLite's write lock until the answer leaves."""
+    async with runtime.database.session(write=False) as session:
+        return await _signed_in_admin(request, session, runtime)
+
+
+AdminOutsideTransaction = Annotated[AdminContext, Depends(admin_outside_transaction)]
+
+
+async def _csrf_checked(request: Request, admin: AdminContext, runtime: Runtime) -> FormData:
     form = await request.form()
     given = form.get("csrf")
     secret = runtime.settings.resolved_secret_key()
@@ -82,7 +101,22 @@ async def checked_form(request: Request, admin: Admin, runtime: RuntimeDep) -> F
     return form
 
 
+async def checked_form(request: Request, admin: Admin, runtime: RuntimeDep) -> FormData:
+    """The posted form, once its CSRF token is checked (403 otherwise)."""
+    return await _csrf_checked(request, admin, runtime)
+
+
 PostedForm = Annotated[FormData, Depends(checked_form)]
+
+
+async def checked_form_outside_transaction(
+    request: Request, admin: AdminOutsideTransaction, runtime: RuntimeDep
+) -> FormData:
+    """``checked_form`` for pages that hold no request transaction (``AdminOutsideTransaction``)."""
+    return await _csrf_checked(request, admin, runtime)
+
+
+PostedFormOutsideTransaction = Annotated[FormData, Depends(checked_form_outside_transaction)]
 
 
 def page(
@@ -119,10 +153,15 @@ async def attempt(session: AsyncSession, work: Callable[[], Awaitable[Any]]) -> 
     except OpenGroupsError as exc:
         return exc.message
     except ValidationError as exc:
-        problem = exc.errors()[0]
-        field = ".".join(str(part) for part in problem["loc"])
-        return f"{field}: {problem['msg']}"
+        return first_problem(exc)
     return None
+
+
+def first_problem(exc: ValidationError) -> str:
+    """The first thing wrong with a form, as ``field: what is wrong`` (never the value)."""
+    problem = exc.errors()[0]
+    field = ".".join(str(part) for part in problem["loc"])
+    return f"{field}: {problem['msg']}"
 
 
 def login_redirect(next_path: str) -> RedirectResponse:

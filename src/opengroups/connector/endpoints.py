@@ -11,12 +11,17 @@ from typing import Any
 
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse, Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel
 
 from opengroups.audit import recorder
 from opengroups.connector import service
 from opengroups.connector.plan import Plan
-from opengroups.connector.schemas import TargetForm, TargetResponse, TargetUpdateForm
+from opengroups.connector.schemas import (
+    AdoptForm,
+    TargetForm,
+    TargetResponse,
+    TargetUpdateForm,
+)
 from opengroups.dependencies import (
     ActorDep,
     AdminOutsideTransaction,
@@ -27,15 +32,8 @@ from opengroups.dependencies import (
 )
 from opengroups.models import now_epoch
 from opengroups.openapi import refusals
-from opengroups.schemas_common import Name
 
 router = APIRouter(prefix="/api/v1/owui/targets", tags=["owui"])
-
-
-class AdoptForm(BaseModel):
-    """Unmanaged groups of the target to take over, by name."""
-
-    adopt: list[Name] = Field(default_factory=list, max_length=10_000)
 
 
 class PlannedAction(BaseModel):

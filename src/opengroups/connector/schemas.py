@@ -80,6 +80,12 @@ class TargetUpdateForm(BaseModel):
     create_missing_users: bool | None = None
 
 
+class AdoptForm(BaseModel):
+    """Unmanaged groups of the target to take over, by name."""
+
+    adopt: list[Name] = Field(default_factory=list, max_length=10_000)
+
+
 class TargetResponse(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
