@@ -296,3 +296,31 @@ async def test_a_target_failing_mid_apply_is_finished_by_the_next_apply(
     assert (await apply(runtime)).ok
     assert (await plan(runtime)).empty
     assert set(await target.groups()) == {"Engineering", "Backend", "Sales"}
+
+
+async def test_a_change_to_a_child_of_an_unchanged_parent(
+    api: Api, runtime: Runtime, target: Target
+) -> None:
+    """Only the child has actions: its parent's id on the target comes from the plan."""
+    await source_tree(api, target)
+    await register(runtime, target.base_url, target.api_key)
+    assert (await apply(runtime)).ok
+    newcomer = await api.user()
+    await target.user(newcomer.email)
+    backend = next(g for g in (await api.get("/api/v1/groups/")).json() if g["name"] == "Backend")
+    await api.add(backend["id"], newcomer.id)
+    await api.group("Platform", parent_group_id=backend["parent_group_id"])
+
+    planned = await plan(runtime)
+    assert {(a.kind, a.group) for a in planned.actions} == {
+        ("add_members", "Backend"),
+        ("mark", "Backend"),
+        ("create", "Platform"),
+    }
+    report = await apply(runtime)
+    assert report.ok, report.error
+    groups = await target.groups()
+    assert groups["Backend"]["parent_group_id"] == groups["Engineering"]["id"]
+    assert groups["Platform"]["parent_group_id"] == groups["Engineering"]["id"]
+    assert len(groups["Backend"]["user_ids"]) == 3
+    assert (await plan(runtime)).empty

@@ -24,7 +24,8 @@ class KeyUnreadable(OpenGroupsError):
     def __init__(self, target: str) -> None:
         super().__init__(
             f"The API key of target '{target}' cannot be decrypted (the instance secret "
-            "changed since it was stored); remove the target and add it again."
+            "changed since it was stored); give it again (opengroups owui targets update "
+            f"{target} --api-key-env VAR, or POST /api/v1/owui/targets/{target}/update)."
         )
 
 
