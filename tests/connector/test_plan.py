@@ -139,3 +139,25 @@ def test_the_key_is_encrypted_with_the_instance_secret() -> None:
     assert decrypt_api_key(token, secret="s1", target="t") == "sk-123"
     with pytest.raises(KeyUnreadable):
         decrypt_api_key(token, secret="s2", target="t")
+
+
+def test_a_marked_group_outside_the_scope_is_another_targets() -> None:
+    """Two prefix targets on one Open WebUI: each deletes only its own stale groups."""
+    plan = compute_plan(
+        desired(group("a", "team-a")),
+        actual(
+            held("t1", "team-a", {"id": "a", "revision": 1}),
+            held("t2", "team-gone", {"id": "gone", "revision": 1}),
+            held("t3", "ops-x", {"id": "x", "revision": 1}),
+        ),
+        scope=Scope("prefix", prefix="team-"),
+    )
+    assert [(a.kind, a.group) for a in plan.actions] == [("delete", "team-gone")]
+    assert plan.target_ids == {"a": "t1"}
+
+
+def test_default_keys_the_target_lacks_are_not_a_difference() -> None:
+    ours = {"chat": {"x": True, "later": True}, "new": {"y": False}}
+    assert not defaults_differ(ours, {"chat": {"x": True}})
+    assert defaults_differ(ours, {"chat": {"x": False}})
+    assert defaults_differ(ours, {"chat": {"x": True}, "new": {"y": True}})

@@ -89,23 +89,11 @@ def _form(fields: GroupFields, og_id: str, parent_target_id: str | None) -> dict
     }
 
 
-async def _parent_target_id(
-    client: TargetClient, fields: GroupFields, ids: dict[str, str]
-) -> str | None:
-    """The target's id of the group's parent. A parent with no action in the plan (say, a
-    new subgroup under an up-to-date group) is found by its marker on the target, read once.
-    Raises ``TargetUnavailable`` when it is no longer there (deleted since the plan)."""
+def _parent_target_id(fields: GroupFields, ids: Mapping[str, str]) -> str | None:
+    """The target's id of the group's parent: held there before the apply (``Plan.target_ids``)
+    or created by it."""
     if fields.parent_id is None:
         return None
-    if fields.parent_id not in ids:
-        for group in await client.groups():
-            marker = group.marker
-            if marker is not None:
-                ids.setdefault(marker["id"], group.id)
-    if fields.parent_id not in ids:
-        raise TargetUnavailable(
-            "GET /api/v1/groups/", f"the parent of '{fields.name}' is no longer on the target"
-        )
     return ids[fields.parent_id]
 
 
@@ -136,15 +124,13 @@ async def _run(client: TargetClient, action: Action, ids: dict[str, str]) -> Non
     assert action.og_id is not None
     if action.kind == "create":
         assert action.fields is not None
-        form = _form(
-            action.fields, action.og_id, await _parent_target_id(client, action.fields, ids)
-        )
+        form = _form(action.fields, action.og_id, _parent_target_id(action.fields, ids))
         ids[action.og_id] = await client.create_group(form)
         return
     target_id = action.target_id or ids[action.og_id]
     if action.kind in ("update", "mark"):
         assert action.fields is not None
-        parent = await _parent_target_id(client, action.fields, ids)
+        parent = _parent_target_id(action.fields, ids)
         await client.update_group(target_id, _form(action.fields, action.og_id, parent))
     elif action.kind == "add_members":
         await client.add_members(target_id, list(action.user_ids))
@@ -157,7 +143,7 @@ async def apply_plan(
 ) -> ApplyReport:
     """Run ``plan``'s actions in order; on the first ``TargetUnavailable``, stop and report."""
     report = ApplyReport(target=target, plan=plan)
-    ids = {a.og_id: a.target_id for a in plan.actions if a.og_id and a.target_id}
+    ids = dict(plan.target_ids)
     total = len(plan.actions)
     for index, action in enumerate(plan.actions):
         try:

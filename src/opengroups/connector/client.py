@@ -114,27 +114,37 @@ class TargetClient:
 
     async def read(self, *, adopt: Iterable[str] = ()) -> Actual:
         """The target's state: its groups (with members for those a plan may touch), users and
-        default permissions.
+        default permissions. Raises ``TargetUnavailable`` (the first failing request's).
 
         Members are read one group at a time (``/export``: Open WebUI has no request that
-        answers every group's members), ``READ_CONCURRENCY`` groups at once: with a thousand
-        managed groups, one after the other would make each plan wait on a thousand round
-        trips in a row."""
+        answers every group's members), alongside the users and the defaults,
+        ``READ_CONCURRENCY`` requests at once: with a thousand managed groups, one after the
+        other would make each plan wait on a thousand round trips in a row."""
         groups = await self.groups()
         wanted = set(groups_to_read(groups, list(adopt)))
         limit = asyncio.Semaphore(READ_CONCURRENCY)
 
+        async def limited(work: Coroutine[Any, Any, _T]) -> _T:
+            async with limit:
+                return await work
+
         async def members(group: TargetGroup) -> TargetGroup:
             if group.id not in wanted:
                 return group
-            async with limit:
-                return dataclasses.replace(group, member_ids=await self.member_ids(group.id))
+            ids = await limited(self.member_ids(group.id))
+            return dataclasses.replace(group, member_ids=ids)
 
-        with_members = await _gather_all([members(group) for group in groups])
+        try:
+            async with asyncio.TaskGroup() as tasks:
+                users = tasks.create_task(limited(self.users()))
+                defaults = tasks.create_task(limited(self.default_permissions()))
+                with_members = [tasks.create_task(members(group)) for group in groups]
+        except ExceptionGroup as failed:  # the others were cancelled: the first failure
+            raise failed.exceptions[0] from None
         return Actual(
-            groups=tuple(with_members),
-            users=await self.users(),
-            default_permissions=await self.default_permissions(),
+            groups=tuple(task.result() for task in with_members),
+            users=users.result(),
+            default_permissions=defaults.result(),
         )
 
     # --- writing ---------------------------------------------------------------------------
@@ -172,17 +182,6 @@ class TargetClient:
 
     async def set_default_permissions(self, tree: dict[str, Any]) -> None:
         await self.request("POST", "/api/v1/users/default/permissions", json=tree)
-
-
-async def _gather_all(work: list[Coroutine[Any, Any, _T]]) -> list[_T]:
-    """The results in order; on the first failure the rest is cancelled and that failure is
-    raised (not an ``ExceptionGroup``)."""
-    try:
-        async with asyncio.TaskGroup() as group:
-            tasks = [group.create_task(item) for item in work]
-    except ExceptionGroup as failed:
-        raise failed.exceptions[0] from None
-    return [task.result() for task in tasks]
 
 
 def _detail(response: httpx.Response) -> str:

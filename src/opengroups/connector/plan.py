@@ -22,13 +22,14 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from opengroups.connector.state import (
     Actual,
     Desired,
     DesiredGroup,
+    Scope,
     TargetGroup,
     name_key,
 )
@@ -106,6 +107,9 @@ class Plan:
     conflicts: tuple[str, ...] = ()
     # Names given to ``adopt`` that match no unmanaged target group in scope.
     not_adoptable: tuple[str, ...] = ()
+    # The target's id of each opengroups group it already holds (managed or adopted): how an
+    # action finds the parent it names when the parent itself has nothing to do.
+    target_ids: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def empty(self) -> bool:
@@ -195,16 +199,23 @@ def _leaves(tree: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
 
 
 def defaults_differ(desired: Mapping[str, Any], actual: Mapping[str, Any]) -> bool:
-    """Whether the target's defaults differ from opengroups' on a key opengroups has (keys only
-    the target knows, from a wider catalog, are not opengroups' to judge)."""
+    """Whether the target's defaults differ from opengroups' on a key both know: a key only
+    the target knows (a wider catalog) is not opengroups' to judge, and one only opengroups
+    knows (a later version's) the target cannot hold, so it would differ forever."""
     theirs = _leaves(actual)
-    return any(theirs.get(path) != value for path, value in _leaves(desired).items())
+    return any(path in theirs and theirs[path] != value for path, value in _leaves(desired).items())
 
 
-def compute_plan(desired: Desired, actual: Actual, *, adopt: Collection[str] = ()) -> Plan:
+def compute_plan(
+    desired: Desired, actual: Actual, *, scope: Scope | None = None, adopt: Collection[str] = ()
+) -> Plan:
     """The actions that bring ``actual`` to ``desired`` for the groups opengroups manages
     there, the drift found on them, the members the target has no account for, and the
-    desired groups left alone because an unmanaged group holds their name."""
+    desired groups left alone because an unmanaged group holds their name.
+
+    A marked group whose opengroups group is not desired is deleted only when its name is in
+    ``scope`` (the target's; None: every name): several targets with different prefixes may
+    share one Open WebUI, and each leaves the others' groups alone."""
     adopted, not_adoptable = _adopted(actual, desired, adopt)
     desired_ids = {group.id for group in desired.groups}
     managed: dict[str, TargetGroup] = {}
@@ -215,7 +226,7 @@ def compute_plan(desired: Desired, actual: Actual, *, adopt: Collection[str] = (
             continue
         if marker["id"] in desired_ids and marker["id"] not in managed:
             managed[marker["id"]] = held
-        else:
+        elif scope is None or scope.includes(held.name):
             stale.append(held)
     managed.update(adopted)
     taken_by_others = {
@@ -347,6 +358,7 @@ def compute_plan(desired: Desired, actual: Actual, *, adopt: Collection[str] = (
         missing_users=tuple(sorted(missing)),
         conflicts=tuple(conflicts),
         not_adoptable=tuple(not_adoptable),
+        target_ids={og_id: held.id for og_id, held in managed.items() if og_id in kept},
     )
 
 

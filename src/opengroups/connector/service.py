@@ -276,6 +276,7 @@ class Prepared:
     # The change feed's cursor when ``desired`` was read: what a good apply brings the target to.
     cursor: int = 0
     create_missing_users: bool = False
+    scope: Scope = field(default_factory=Scope)
 
 
 async def prepare(
@@ -289,7 +290,8 @@ async def prepare(
         target.api_key_encrypted, secret=settings.resolved_secret_key(), target=name
     )
     cursor = await feed_cursor(session)
-    desired = await read_desired(session, authz, scope=Scope.stored(target.scope))
+    scope = Scope.stored(target.scope)
+    desired = await read_desired(session, authz, scope=scope)
     return Prepared(
         target.id,
         target.name,
@@ -298,6 +300,7 @@ async def prepare(
         desired,
         cursor=cursor,
         create_missing_users=target.create_missing_users,
+        scope=scope,
     )
 
 
@@ -314,7 +317,7 @@ async def run_plan(
     """Read the target and compute the plan. Raises ``TargetUnavailable``."""
     async with _client(prepared, transport) as client:
         actual = await client.read(adopt=adopt)
-    return compute_plan(prepared.desired, actual, adopt=adopt)
+    return compute_plan(prepared.desired, actual, scope=prepared.scope, adopt=adopt)
 
 
 async def run_apply(
@@ -333,7 +336,7 @@ async def run_apply(
         created: list[str] = []
         try:
             actual = await client.read(adopt=adopt)
-            plan = compute_plan(prepared.desired, actual, adopt=adopt)
+            plan = compute_plan(prepared.desired, actual, scope=prepared.scope, adopt=adopt)
             if prepared.create_missing_users and plan.missing_users:
                 created, error = await create_users(
                     client, plan.missing_users, names=prepared.desired.names
@@ -343,7 +346,7 @@ async def run_apply(
                         target=prepared.name, plan=plan, error=error, created_users=created
                     )
                 actual = dataclasses.replace(actual, users=await client.users())
-                plan = compute_plan(prepared.desired, actual, adopt=adopt)
+                plan = compute_plan(prepared.desired, actual, scope=prepared.scope, adopt=adopt)
         except TargetUnavailable as exc:
             return ApplyReport(target=prepared.name, plan=None, error=exc.message)
         if on_plan is not None:
