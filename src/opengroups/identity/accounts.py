@@ -43,7 +43,7 @@ async def account_for(
     if linked is not None:
         await repository.seen(session, provider=provider, subject=subject)
         return _active(await users_service.require_user(session, linked.user_id))
-    address = _address(email)
+    address = usable_email(email)
     user: User | None = None
     if match_email and address is not None and email_verified:
         user = await users_repository.get_user_by_email(session, address)
@@ -66,14 +66,12 @@ async def account_for(
             password_hash=None,
             settings=settings,
         )
-    repository.add_link(
-        session, provider=provider, subject=subject, user_id=user.id, created_account=created
-    )
-    await session.flush()
+    await repository.add_links(session, provider=provider, links=[(subject, user.id, created)])
     return _active(user)
 
 
-def _address(email: str | None) -> str | None:
+def usable_email(email: str | None) -> str | None:
+    """The address as opengroups stores e-mails, or None when it is missing or not one."""
     if not email:
         return None
     try:

@@ -25,16 +25,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from opengroups.auths.admin_config import get_admin_config
 from opengroups.config import Settings
 from opengroups.groups.schemas import GroupName
+from opengroups.identity import repository as identity_repository
+from opengroups.identity.accounts import usable_email
 from opengroups.identity.config import LdapDirectory, blocked
 from opengroups.identity.ldap import repository
 from opengroups.identity.ldap.directory import DirectoryGroup, DirectoryUser
 from opengroups.identity.sync import resolve
 from opengroups.models import IdentityLink
 from opengroups.permissions.policy import Authz
-from opengroups.schemas_common import Email
 from opengroups.users import service as users_service
 
-_EMAIL = TypeAdapter(Email)
 _GROUP_NAME = TypeAdapter(GroupName)
 
 
@@ -63,15 +63,6 @@ class Groups:
     unusable: list[str] = field(default_factory=list)
 
 
-def _email(value: str | None) -> str | None:
-    if value is None:
-        return None
-    try:
-        return _EMAIL.validate_python(value)
-    except ValidationError:
-        return None
-
-
 async def match_accounts(
     session: AsyncSession,
     *,
@@ -95,7 +86,7 @@ async def match_accounts(
             found.of[entry.key] = link.user_id
             taken.add(link.user_id)
             continue
-        email = _email(entry.email)
+        email = usable_email(entry.email)
         if email is None or len(entry.key) > repository.MAX_DN_LENGTH:
             found.skipped.append(entry.dn)
         else:
@@ -135,8 +126,10 @@ async def match_accounts(
         found.of[entry.key] = user_id
         taken.add(user_id)
         new_links.append((entry.key, user_id, created))
-    await repository.delete_account_links(session, found.moved)
-    await repository.add_account_links(session, new_links)
+    await identity_repository.delete_links(
+        session, provider=repository.PROVIDER, subjects=found.moved
+    )
+    await identity_repository.add_links(session, provider=repository.PROVIDER, links=new_links)
     return found
 
 

@@ -1,20 +1,19 @@
-"""The SQL of the LDAP sync: its links of accounts and groups to directory entries, and the
-memberships its source holds (read whole, so that a sync compares in memory and writes only
-what differs)."""
+"""The SQL of the LDAP sync: its links of groups to directory entries, and the memberships its
+source holds (read whole, so that a sync compares in memory and writes only what differs). Its
+links of accounts are ``identity.repository``'s, under ``PROVIDER``."""
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from opengroups.kit.sql import chunked
 from opengroups.models import (
     GroupMemberSource,
     IdentityGroupLink,
-    IdentityLink,
     MembershipSource,
     User,
     now_epoch,
@@ -23,63 +22,6 @@ from opengroups.models import (
 PROVIDER = MembershipSource.LDAP.value
 # The longest DN a link can hold (``identity_link.subject``, ``identity_group_link.key``).
 MAX_DN_LENGTH = 512
-
-
-async def account_links(session: AsyncSession) -> dict[str, IdentityLink]:
-    """The directory's links to accounts, by subject (a user's normalised DN)."""
-    result = await session.execute(select(IdentityLink).where(IdentityLink.provider == PROVIDER))
-    return {link.subject: link for link in result.scalars()}
-
-
-async def account_link(session: AsyncSession, subject: str) -> IdentityLink | None:
-    return await session.get(IdentityLink, (PROVIDER, subject))
-
-
-async def link_of_account(session: AsyncSession, user_id: str) -> IdentityLink | None:
-    result = await session.execute(
-        select(IdentityLink).where(
-            IdentityLink.provider == PROVIDER, IdentityLink.user_id == user_id
-        )
-    )
-    return result.scalars().first()
-
-
-async def add_account_links(session: AsyncSession, links: Sequence[tuple[str, str, bool]]) -> None:
-    """Link ``(subject, user id, created by the sync)``."""
-    now = now_epoch()
-    for chunk in chunked(links, 1_000):
-        await session.execute(
-            insert(IdentityLink),
-            [
-                {
-                    "provider": PROVIDER,
-                    "subject": subject,
-                    "user_id": user_id,
-                    "created_account": created,
-                    "created_at": now,
-                    "last_seen_at": now,
-                }
-                for subject, user_id, created in chunk
-            ],
-        )
-
-
-async def delete_account_links(session: AsyncSession, subjects: Sequence[str]) -> None:
-    for chunk in chunked(subjects):
-        await session.execute(
-            delete(IdentityLink).where(
-                IdentityLink.provider == PROVIDER, IdentityLink.subject.in_(chunk)
-            )
-        )
-
-
-async def seen(session: AsyncSession, subject: str) -> None:
-    """Note that the linked entry signed in now."""
-    await session.execute(
-        update(IdentityLink)
-        .where(IdentityLink.provider == PROVIDER, IdentityLink.subject == subject)
-        .values(last_seen_at=now_epoch())
-    )
 
 
 async def group_links(session: AsyncSession) -> dict[str, IdentityGroupLink]:

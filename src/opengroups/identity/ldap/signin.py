@@ -17,6 +17,7 @@ from opengroups.auths import service as auths_service
 from opengroups.auths import throttle
 from opengroups.auths.schemas import SessionUserResponse
 from opengroups.errors import NotPermitted, OpenGroupsError
+from opengroups.identity import repository as identity_repository
 from opengroups.identity.config import LdapDirectory
 from opengroups.identity.ldap import directory, matching, repository
 from opengroups.identity.ldap.directory import DirectoryGroup, DirectoryUnavailable, SignedIn
@@ -51,7 +52,9 @@ async def sync_at_signin(
     is recorded) or has no entry for the user; then returns None. Raises
     ``LdapNotConfigured``."""
     config = configured(runtime.identity)
-    link = await repository.link_of_account(session, user.id)
+    link = await identity_repository.link_of_account(
+        session, provider=repository.PROVIDER, user_id=user.id
+    )
     try:
         found = await asyncio.to_thread(
             directory.read_user_groups,
@@ -154,7 +157,9 @@ async def signin(
             else:
                 await throttle.forget_account(session, attempt)
                 auths_service.record_signin(session, login)
-                await repository.seen(session, checked.user.key)
+                await identity_repository.seen(
+                    session, provider=repository.PROVIDER, subject=checked.user.key
+                )
                 if checked.groups is None:
                     record_sync(
                         session,
@@ -183,12 +188,18 @@ async def _account(
     ``NoAccount``."""
     entry = checked.user
     links: dict[str, IdentityLink] = {}
-    own = await repository.account_link(session, entry.key)
+    own = await identity_repository.link(session, provider=repository.PROVIDER, subject=entry.key)
     if own is not None:
         links[own.subject] = own
     elif entry.email:
         other = await users_repository.get_user_by_email(session, entry.email)
-        held = await repository.link_of_account(session, other.id) if other else None
+        held = (
+            await identity_repository.link_of_account(
+                session, provider=repository.PROVIDER, user_id=other.id
+            )
+            if other
+            else None
+        )
         if held is not None:
             links[held.subject] = held
     accounts = await matching.match_accounts(

@@ -30,6 +30,7 @@ from opengroups.caching import Caches
 from opengroups.config import Settings
 from opengroups.errors import OpenGroupsError
 from opengroups.groups import service as groups_service
+from opengroups.identity import repository as identity_repository
 from opengroups.identity.config import IdentityConfig, LdapDirectory
 from opengroups.identity.ldap import directory, matching, repository
 from opengroups.identity.ldap.directory import DirectoryUnavailable, DirectoryView
@@ -190,7 +191,9 @@ def _reading(progress: Progress | None) -> directory.Progress | None:
 
 async def _holds_accounts(database: Database) -> bool:
     async with database.session(write=False) as session:
-        return bool(await repository.account_links(session))
+        return bool(
+            await identity_repository.links_by_subject(session, provider=repository.PROVIDER)
+        )
 
 
 async def _apply(
@@ -204,7 +207,7 @@ async def _apply(
     progress: Progress | None,
 ) -> None:
     report.users, report.groups = len(view.users), len(view.groups)
-    links = await repository.account_links(session)
+    links = await identity_repository.links_by_subject(session, provider=repository.PROVIDER)
     accounts = await matching.match_accounts(
         session,
         config=config,
@@ -283,7 +286,7 @@ async def _forget_gone_accounts(
         link = links[subject]
         if link.created_account and link.user_id != primary:
             deleting.append(link.user_id)
-    await repository.delete_account_links(session, gone)
+    await identity_repository.delete_links(session, provider=repository.PROVIDER, subjects=gone)
     for user_id in sorted(set(deleting)):
         await users_service.delete_user(session, actor=None, user_id=user_id)
     report.users_deleted, report.users_unlinked = len(set(deleting)), len(gone) - len(deleting)
