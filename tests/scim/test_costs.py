@@ -63,3 +63,22 @@ async def test_adding_a_member_costs_the_same_whatever_the_group_size(
             if "FROM group_member" in sql:
                 assert "group_member.user_id IN" in sql or "group_member.user_id =" in sql, sql
     assert counts[0] == counts[1]
+
+
+async def test_a_page_of_groups_reads_members_once_for_the_page(
+    scim: Scim, runtime: Runtime
+) -> None:
+    people = [await scim.user(f"q{i}") for i in range(3)]
+    for index in range(2):
+        await scim.group(f"Few {index}", people[0]["id"])
+    with statements(runtime) as seen:
+        few = await scim.get("/Groups", count="100")
+    few_count = len(seen)
+    for index in range(6):
+        await scim.group(f"More {index}", *(p["id"] for p in people))
+    with statements(runtime) as seen:
+        more = await scim.get("/Groups", count="100")
+    assert len(few.json()["Resources"]) == 2
+    assert len(more.json()["Resources"]) == 8
+    assert sorted(len(g["members"]) for g in more.json()["Resources"]) == [1, 1, *[3] * 6]
+    assert len(seen) == few_count  # not one query more per group

@@ -233,15 +233,18 @@ def _query_router() -> APIRouter:
 
     @router.get("/ServiceProviderConfig")
     async def service_provider_config(request: Request) -> Response:
+        """What this service provider supports (RFC 7644 §4): patch, filters, sorting, ETags."""
         return ScimResponse(discovery.service_provider_config(base_url(request)))
 
     @router.get("/ResourceTypes")
     async def resource_types(request: Request) -> Response:
+        """The resource types served: ``User`` and ``Group``."""
         found = discovery.resource_types(base_url(request))
         return _list(len(found), 1, found)
 
     @router.get("/ResourceTypes/{type_id}")
     async def resource_type(request: Request, type_id: str) -> Response:
+        """One resource type by id; 404 for another."""
         for item in discovery.resource_types(base_url(request)):
             if item["id"] == type_id:
                 return ScimResponse(item)
@@ -249,11 +252,13 @@ def _query_router() -> APIRouter:
 
     @router.get("/Schemas")
     async def schemas(request: Request) -> Response:
+        """The schemas of the resources, with their attributes."""
         found = discovery.schemas(base_url(request))
         return _list(len(found), 1, found)
 
     @router.get("/Schemas/{schema_id}")
     async def schema(request: Request, schema_id: str) -> Response:
+        """One schema by its URN; 404 for another."""
         for item in discovery.schemas(base_url(request)):
             if item["id"] == schema_id:
                 return ScimResponse(item)
@@ -261,6 +266,7 @@ def _query_router() -> APIRouter:
 
     @router.post("/.search")
     async def search_all(request: Request, call: CallDep) -> Response:
+        """A search of users and groups at once (RFC 7644 §3.4.3)."""
         search = _search_body(await _body(request))
         query = _query(search, None)
         total, resources = await scim_search.search_all(call, query)
@@ -299,6 +305,7 @@ def _resource_router(kind: ResourceKind) -> APIRouter:
         attributes: str | None = None,
         excludedAttributes: str | None = None,  # noqa: N803
     ) -> Response:
+        """A page of the resources, filtered and sorted as the query asks (RFC 7644 §3.4.2)."""
         search = {
             "filter": filter,
             "sortBy": sortBy,
@@ -314,12 +321,15 @@ def _resource_router(kind: ResourceKind) -> APIRouter:
 
     @router.post("/.search")
     async def search(request: Request, call: CallDep) -> Response:
+        """The listing with its parameters in a body (``POST /.search``)."""
         query = _query(_search_body(await _body(request)), kind.model)
         total, resources = await kind.listing(call, query)
         return _list(total, query.start_index, resources)
 
     @router.post("")
     async def create(request: Request, call: CallDep) -> Response:
+        """Create a resource: 201 with it and its ``ETag``; 409 (``uniqueness``) when its
+        name is taken."""
         answer = await kind.create(call, await _body(request))
         return _resource(answer.body, answer.version, status=201)
 
@@ -331,6 +341,7 @@ def _resource_router(kind: ResourceKind) -> APIRouter:
         attributes: str | None = None,
         excludedAttributes: str | None = None,  # noqa: N803
     ) -> Response:
+        """One resource, with its version as ``ETag`` (304 for a current ``If-None-Match``)."""
         parameters = _parameters(kind.model, attributes, excludedAttributes)
         answer = await kind.get(call, resource_id, parameters)
         if _not_modified(if_none_match, answer.version):
@@ -341,6 +352,7 @@ def _resource_router(kind: ResourceKind) -> APIRouter:
     async def replace(
         request: Request, call: CallDep, resource_id: str, if_match: IfMatchHeader = None
     ) -> Response:
+        """Replace a resource (``PUT``); 412 when ``If-Match`` is not its version."""
         answer = await kind.replace(call, resource_id, await _body(request), if_match)
         return _resource(answer.body, answer.version)
 
@@ -353,6 +365,8 @@ def _resource_router(kind: ResourceKind) -> APIRouter:
         attributes: str | None = None,
         excludedAttributes: str | None = None,  # noqa: N803
     ) -> Response:
+        """Change a resource with PATCH operations (RFC 7644 §3.5.2), all or nothing. A group
+        is answered 204 with its new ``ETag`` unless ``attributes`` ask for it back."""
         parameters = _parameters(kind.model, attributes, excludedAttributes)
         answer = await kind.patch(call, resource_id, await _body(request), if_match, parameters)
         if isinstance(answer, str):
@@ -361,6 +375,7 @@ def _resource_router(kind: ResourceKind) -> APIRouter:
 
     @router.delete("/{resource_id}")
     async def delete(call: CallDep, resource_id: str, if_match: IfMatchHeader = None) -> Response:
+        """Delete a resource: 204."""
         await kind.delete(call, resource_id, if_match)
         return Response(status_code=204)
 

@@ -60,10 +60,17 @@ def _display_name(value: str) -> str:
         raise InvalidValueException(detail=f"displayName: {problem}.") from exc
 
 
-async def _answer(call: Call, group: Group, parameters: Parameters) -> Answer:
-    users, groups = (None, None)
-    if _wants_members(parameters):
-        users, groups = await repository.member_ids(call.session, group.id)
+async def _answer(
+    call: Call,
+    group: Group,
+    parameters: Parameters,
+    members: tuple[list[str], list[str]] | None = None,
+) -> Answer:
+    """The group's document; ``members`` when already read (``list_groups``), else read here
+    when the answer shows them."""
+    if members is None and _wants_members(parameters):
+        members = await repository.member_ids(call.session, group.id)
+    users, groups = members if members is not None else (None, None)
     document = documents.group_json(
         group, call.base, member_user_ids=users, member_group_ids=groups
     )
@@ -100,7 +107,7 @@ async def get_group(call: Call, group_id: str, parameters: Parameters) -> Answer
 
 async def list_groups(call: Call, query: Query) -> tuple[int, list[dict[str, Any]]]:
     """``(totalResults, resources)`` of one page, filtered, sorted and cut in SQL (members
-    read per group only when the answer shows them)."""
+    read for the whole page at once, and only when the answer shows them)."""
     total, groups = await repository.page(
         call.session,
         Group,
@@ -110,7 +117,15 @@ async def list_groups(call: Call, query: Query) -> tuple[int, list[dict[str, Any
         offset=query.start_index - 1,
         limit=query.count,
     )
-    return total, [(await _answer(call, group, query.parameters)).body for group in groups]
+    members = (
+        await repository.members_of(call.session, [group.id for group in groups])
+        if groups and _wants_members(query.parameters)
+        else {}
+    )
+    return total, [
+        (await _answer(call, group, query.parameters, members.get(group.id))).body
+        for group in groups
+    ]
 
 
 # --- memberships -------------------------------------------------------------------------
