@@ -91,3 +91,36 @@ def test_a_failing_target_exits_2(owui: CliRunner) -> None:
         ).exit_code
         == 2
     )
+
+
+def test_a_targets_settings_change(owui: CliRunner, target: Target) -> None:
+    added = run(
+        owui, "targets", "add", "chat", "--url", target.base_url, "--api-key-env", "K", K="wrong"
+    )
+    assert added.exit_code == 0, added.output
+    assert "by hand" in added.output
+    assert run(owui, "plan", "chat").exit_code == 2  # the key is refused
+
+    changed = run(
+        owui,
+        "targets",
+        "update",
+        "chat",
+        "--api-key-env",
+        "K",
+        "--reconcile-minutes",
+        "15",
+        "--create-missing-users",
+        K=target.api_key,
+    )
+    assert changed.exit_code == 0, changed.output
+    assert "every 15 min" in changed.output
+    assert target.api_key not in changed.output
+    assert run(owui, "plan", "chat").exit_code == 0
+
+    by_hand = run(owui, "targets", "update", "chat", "--by-hand")
+    assert by_hand.exit_code == 0, by_hand.output
+    assert "by hand" in by_hand.output
+    both = run(owui, "targets", "update", "chat", "--by-hand", "--reconcile-minutes", "5")
+    assert both.exit_code == 2
+    assert run(owui, "targets", "update", "nope", "--by-hand").exit_code == 2
