@@ -11,20 +11,36 @@ from __future__ import annotations
 import asyncio
 import os
 import subprocess
+from collections.abc import Mapping
 from pathlib import Path
 
 from tests.servers import OPENGROUPS
 
 
-def run_cli(*args: str, database_url: str, data_dir: Path) -> subprocess.CompletedProcess[str]:
+def run_cli(
+    *args: str,
+    database_url: str,
+    data_dir: Path,
+    stdin: str | None = None,
+    settings: Mapping[str, str] | None = None,
+) -> subprocess.CompletedProcess[str]:
+    """The command's outcome; ``stdin`` is its standard input (none: empty), ``settings`` more
+    environment variables."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("OPENGROUPS_")}
     env |= {
         "OPENGROUPS_DATABASE_URL": database_url,
         "OPENGROUPS_DATA_DIR": str(data_dir),
         "COLUMNS": "200",
+        **(settings or {}),
     }
     return subprocess.run(
-        [OPENGROUPS, *args], env=env, capture_output=True, text=True, timeout=120, check=False
+        [OPENGROUPS, *args],
+        env=env,
+        input=stdin or "",
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from opengroups.config import Settings
+from opengroups.config import Settings, env_file, load_settings
 
 EXAMPLE = Path(__file__).parents[1] / ".env.example"
 
@@ -26,7 +26,8 @@ def test_the_example_as_a_dot_env_gives_the_defaults(
             monkeypatch.delenv(key)
     (tmp_path / ".env").write_text(EXAMPLE.read_text())
     monkeypatch.chdir(tmp_path)
-    from_example = Settings()
+    assert env_file() == tmp_path / ".env"  # the file below is read, not some other
+    from_example = load_settings()
     defaults = Settings(_env_file=None)
     differing = {
         name

@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
+import json
 import re
+from collections.abc import Iterator
 from functools import cache
-from typing import Any
+from typing import Any, get_args
 
+from fastapi import FastAPI
+from fastapi.routing import APIRoute
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from pydantic import TypeAdapter, ValidationError
+from pydantic import BaseModel, TypeAdapter, ValidationError
 
+from opengroups.bootstrap import Runtime
 from opengroups.groups.names import name_pattern
 from opengroups.groups.schemas import GroupForm
 from opengroups.schemas_common import Email
+from opengroups.scim.endpoints import create_scim_app
+from opengroups.transfer.schemas import BUNDLE_EXAMPLE, Bundle
 from tests.conftest import Api
 
 _METHODS = ("get", "post", "put", "patch", "delete")
@@ -116,6 +123,92 @@ async def test_an_etag_header_of_another_form_names_no_revision(api: Api) -> Non
     )
     read = await api.client.get(path, headers=admin.headers | {"If-None-Match": "0"})
     assert (changed.status_code, read.status_code) == (412, 200)
+
+
+async def test_every_operation_says_what_it_does(api: Api) -> None:
+    document = await _document(api)
+    silent = [
+        (method, path)
+        for path, method, operation in _operations(document)
+        if not operation.get("description", "").strip()
+    ]
+    assert silent == []
+
+
+def test_every_scim_route_says_what_it_does(runtime: Runtime) -> None:
+    # The SCIM service provider publishes no document of its own (RFC 7644 has its discovery
+    # routes); its routes are described all the same.
+    routes = [route for route in create_scim_app(runtime).routes if isinstance(route, APIRoute)]
+    assert routes
+    assert [route.path for route in routes if not (route.description or "").strip()] == []
+
+
+def _component(schema: dict[str, Any]) -> str | None:
+    """The component a body's schema names (itself, or the items of an array of it)."""
+    ref = schema.get("$ref") or schema.get("items", {}).get("$ref")
+    return ref.rsplit("/", 1)[-1] if ref else None
+
+
+async def test_request_bodies_and_answers_have_examples(api: Api) -> None:
+    document = await _document(api)
+    schemas = document["components"]["schemas"]
+    lacking = []
+    for path, method, operation in _operations(document):
+        for media_type, media in operation.get("requestBody", {}).get("content", {}).items():
+            name = _component(media["schema"])
+            schema = schemas[name] if name else media["schema"]
+            if not ({"example", "examples"} & set(media) or "examples" in schema):
+                lacking.append((method, path, "request", media_type))
+        for media in operation["responses"].get("200", {}).get("content", {}).values():
+            name = _component(media.get("schema", {}))
+            if name and "examples" not in schemas[name]:
+                lacking.append((method, path, "answer", name))
+    assert lacking == []
+
+
+def _models(annotation: Any, found: dict[str, type[BaseModel]]) -> None:
+    """Every pydantic model ``annotation`` names, its fields' models included, by name."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        if annotation.__name__ in found:
+            return
+        found[annotation.__name__] = annotation
+        for field in annotation.model_fields.values():
+            _models(field.annotation, found)
+        return
+    for argument in get_args(annotation):
+        _models(argument, found)
+
+
+def _route_models(app: FastAPI) -> Iterator[Any]:
+    for route in app.routes:
+        if isinstance(route, APIRoute) and route.include_in_schema:
+            yield route.response_model
+            if route.body_field is not None:
+                yield route.body_field.field_info.annotation
+
+
+async def test_the_examples_are_what_the_service_accepts_and_answers(
+    api: Api, app: FastAPI, runtime: Runtime
+) -> None:
+    document = await _document(api)
+    models: dict[str, type[BaseModel]] = {}
+    for annotation in _route_models(app):
+        _models(annotation, models)
+    catalog = runtime.authz.catalog
+    checked = set()
+    for name, schema in document["components"]["schemas"].items():
+        for example in schema.get("examples", []):
+            if name == "PermissionTree":
+                catalog.validate_tree(example)
+            else:
+                # As the service reads a body: JSON text, not Python objects.
+                models[name].model_validate_json(json.dumps(example))
+            if "permissions" in example and name.endswith("Form"):
+                catalog.validate_tree(example["permissions"])
+            checked.add(name)
+    assert {"GroupForm", "SignupForm", "GroupResponse", "PermissionTree"} <= checked
+    assert len(checked) > 40
+    Bundle.model_validate_json(json.dumps(BUNDLE_EXAMPLE))
 
 
 @cache

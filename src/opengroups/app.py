@@ -51,6 +51,7 @@ from opengroups.kit.middleware import (
 from opengroups.scim.endpoints import MOUNTS as SCIM_MOUNTS
 from opengroups.scim.endpoints import create_scim_app
 from opengroups.scim.endpoints import router as scim_clients_router
+from opengroups.system import metrics
 from opengroups.system.endpoints import router as system_router
 from opengroups.transfer.endpoints import router as transfer_router
 from opengroups.users.endpoints import router as users_router
@@ -137,6 +138,8 @@ async def _handle_method_not_allowed(request: Request, _exc: Exception) -> Respo
 
 
 async def _admin_home() -> RedirectResponse:
+    """``/`` and ``/admin``: an operator who opens the server's address wants the admin page
+    (signed out, its sign-in); API clients never ask for ``/`` (docs/admin.md)."""
     return RedirectResponse("/admin/groups", status_code=303)
 
 
@@ -169,6 +172,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version=__version__,
         summary="User groups and what their members may do; Open WebUI-compatible API.",
         lifespan=lifespan,
+        # /docs and /redoc are served by ``openapi.install``, from the package (no CDN).
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.runtime = runtime
     openapi.install(app, runtime.settings, runtime.authz.catalog)
@@ -177,13 +183,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for fault in DATABASE_FAULTS:
         app.add_exception_handler(fault, _handle_database_fault)
     app.add_middleware(UnstorableTextMiddleware)
-    app.add_middleware(RequestIdMiddleware)
     app.add_middleware(
         BodySizeLimitMiddleware,
         max_bytes=runtime.settings.max_body_bytes,
         large_paths=IMPORT_PATHS,
         large_max_bytes=runtime.settings.max_import_bytes,
     )
+    # Outside the refusals above and around the routes' errors: every answer, a 413 or the
+    # 500 of a bug included, carries the request id and gets one access log line.
+    app.add_middleware(RequestIdMiddleware)
     # So that every answer carries them, the middlewares' own refusals included.
     app.add_middleware(
         SecurityHeadersMiddleware,
@@ -199,6 +207,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     if runtime.settings.trusted_proxies:
         app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=runtime.settings.trusted_proxies)
     app.add_middleware(PeerMiddleware)
+    metrics.install(app, runtime)  # the outermost middleware: it counts the others' refusals
     for router in (
         system_router,
         auths_router,
@@ -221,6 +230,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # (docs/performance.md), and these routers carry nothing (prefix, tags) that their
         # routes do not already hold.
         app.router.routes.extend(router.routes)
+    app.add_api_route("/", _admin_home, include_in_schema=False)
     app.add_api_route("/admin", _admin_home, include_in_schema=False)
     app.mount("/admin", create_admin_app(runtime))
     scim_app = create_scim_app(runtime)

@@ -16,16 +16,24 @@ so the document is completed here, in one place, from what the code does:
 - request schemas say what the service checks beyond their types: the password policy of the
   running settings, the characters a group name may hold, the permission keys of the running
   catalog.
+
+The pages that show the document, Swagger UI at ``/docs`` and ReDoc at ``/redoc``, load their
+scripts from this service (``/docs/assets``, the files the fastapi-offline package ships:
+docs/decisions.md), never from elsewhere: they work without the internet.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import copy
+from typing import Any, get_args
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from fastapi.dependencies.models import Dependant
+from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
 from fastapi.openapi.utils import get_openapi
+from fastapi.responses import HTMLResponse
 from fastapi.routing import APIRoute
+from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel
 
 from opengroups.config import Settings
@@ -199,16 +207,29 @@ def _group_names(value: Any, found: list[dict[str, Any]]) -> Any:
     return value
 
 
+def _example_tree(catalog: Catalog) -> dict[str, Any]:
+    """A sparse tree that the running catalog accepts, for the examples."""
+    chosen = [key for key in ("workspace.models", "workspace.knowledge") if key in catalog.defaults]
+    return catalog.sparse(chosen or list(catalog.defaults)[:2])
+
+
 def _permission_trees(document: dict[str, Any], catalog: Catalog) -> None:
-    """Permission trees and keys as the running catalog has them (``Catalog.validate_tree``)."""
+    """Permission trees and keys as the running catalog has them (``Catalog.validate_tree``),
+    and the examples' trees made of its keys."""
     schemas = document["components"]["schemas"]
+    example = _example_tree(catalog)
     schemas["PermissionTree"] = catalog.tree_schema() | {
         "title": "PermissionTree",
         "description": "A sparse tree of the catalog's keys (GET /api/v1/permissions/catalog).",
+        "examples": [example],
     }
     tree = {"$ref": "#/components/schemas/PermissionTree"}
     for form in ("GroupForm", "GroupUpdateForm"):
         schemas[form]["properties"]["permissions"] = {"anyOf": [tree, {"type": "null"}]}
+        schemas[form]["examples"] = [
+            item | {"permissions": example} if "permissions" in item else item
+            for item in schemas[form].get("examples", [])
+        ]
     schemas["PermissionCheck"]["properties"]["key"]["enum"] = list(catalog.defaults)
     body = document["paths"]["/api/v1/users/default/permissions"]["post"]["requestBody"]
     body["content"]["application/json"]["schema"] = tree
@@ -240,6 +261,34 @@ def _enforced_rules(document: dict[str, Any], settings: Settings) -> None:
             )
 
 
+def _models(annotation: Any, found: dict[str, type[BaseModel]]) -> None:
+    """Every model ``annotation`` names, those of its fields included, by name."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        if annotation.__name__ not in found:
+            found[annotation.__name__] = annotation
+            for field in annotation.model_fields.values():
+                _models(field.annotation, found)
+        return
+    for argument in get_args(annotation):
+        _models(argument, found)
+
+
+def _examples(document: dict[str, Any], app: FastAPI) -> None:
+    """The models' examples as they are written: FastAPI drops every ``null`` from the
+    document, and with it a required field an example shows null (a client never used)."""
+    models: dict[str, type[BaseModel]] = {}
+    for route in app.routes:
+        if isinstance(route, APIRoute) and route.include_in_schema:
+            _models(route.response_model, models)
+            if route.body_field is not None:
+                _models(route.body_field.field_info.annotation, models)
+    schemas = document["components"]["schemas"]
+    for name, model in models.items():
+        extra = model.model_config.get("json_schema_extra")
+        if isinstance(extra, dict) and "examples" in extra and "examples" in schemas.get(name, {}):
+            schemas[name]["examples"] = copy.deepcopy(extra["examples"])
+
+
 def build(app: FastAPI, settings: Settings, catalog: Catalog) -> dict[str, Any]:
     """The completed document of ``app``."""
     document = get_openapi(
@@ -264,6 +313,7 @@ def build(app: FastAPI, settings: Settings, catalog: Catalog) -> dict[str, Any]:
             operation = document["paths"].get(route.path_format, {}).get(method.lower())
             if operation is not None:
                 _complete_operation(operation, route, method.lower())
+    _examples(document, app)
     _enforced_rules(document, settings)
     _permission_trees(document, catalog)
     _links(document)
@@ -271,7 +321,9 @@ def build(app: FastAPI, settings: Settings, catalog: Catalog) -> dict[str, Any]:
 
 
 def install(app: FastAPI, settings: Settings, catalog: Catalog) -> None:
-    """Serve the completed document at ``/openapi.json`` (built once, on first request)."""
+    """Serve the completed document at ``/openapi.json`` (built once, on first request), and
+    the pages that show it at ``/docs`` and ``/redoc`` (``app`` is made without FastAPI's own,
+    which load their scripts from a CDN)."""
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
@@ -279,3 +331,40 @@ def install(app: FastAPI, settings: Settings, catalog: Catalog) -> None:
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
+    _install_pages(app)
+
+
+# Where the pages' scripts, styles and icon are served from, and the package folder they are.
+DOCS_ASSETS = "/docs/assets"
+_ASSETS = ("fastapi_offline", "static")
+
+
+def _install_pages(app: FastAPI) -> None:
+    def root(request: Request) -> str:
+        return str(request.scope.get("root_path", "")).rstrip("/")
+
+    async def swagger_ui(request: Request) -> HTMLResponse:
+        assets = root(request) + DOCS_ASSETS
+        return get_swagger_ui_html(
+            openapi_url=root(request) + str(app.openapi_url),
+            title=f"{app.title} - Swagger UI",
+            swagger_js_url=f"{assets}/swagger-ui-bundle.js",
+            swagger_css_url=f"{assets}/swagger-ui.css",
+            swagger_favicon_url=f"{assets}/favicon.png",
+            # No badge asking an online validator about the document.
+            swagger_ui_parameters={"validatorUrl": None},
+        )
+
+    async def redoc(request: Request) -> HTMLResponse:
+        assets = root(request) + DOCS_ASSETS
+        return get_redoc_html(
+            openapi_url=root(request) + str(app.openapi_url),
+            title=f"{app.title} - ReDoc",
+            redoc_js_url=f"{assets}/redoc.standalone.js",
+            redoc_favicon_url=f"{assets}/favicon.png",
+            with_google_fonts=False,
+        )
+
+    app.add_api_route("/docs", swagger_ui, include_in_schema=False)
+    app.add_api_route("/redoc", redoc, include_in_schema=False)
+    app.mount(DOCS_ASSETS, StaticFiles(packages=[_ASSETS]), name="docs-assets")

@@ -10,6 +10,7 @@ from pydantic import (
     AfterValidator,
     BaseModel,
     BeforeValidator,
+    ConfigDict,
     Field,
     StringConstraints,
 )
@@ -105,6 +106,18 @@ class ProfileForm(BaseModel):
 
 class StatusForm(BaseModel):
     """A user's status (``/users/user/status/update``)."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "status_emoji": "🔬",
+                    "status_message": "In the lab",
+                    "status_expires_at": 1767398400,
+                }
+            ]
+        }
+    )
 
     status_emoji: Annotated[str, StringConstraints(max_length=64)] | None = None
     status_message: Annotated[str, StringConstraints(max_length=1000)] | None = None

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from opengroups.kit.db import Database
+from opengroups.kit.passwords import Passwords
 from tests.conftest import Api, StartApi, refused
 
 WEAK = [
@@ -61,3 +62,15 @@ def test_the_default_policy_is_eight_characters() -> None:
     from opengroups.config import Settings
 
     assert Settings(_env_file=None).password_min_length == 8
+
+
+@pytest.mark.parametrize("min_length", [1, 8, 32])
+def test_a_generated_password_meets_the_policy(min_length: int) -> None:
+    passwords = Passwords(min_length=min_length)
+    generated = {passwords.generate() for _ in range(20)}
+
+    assert len(generated) == 20  # random each time
+    for password in generated:
+        assert len(password) == max(20, min_length)
+        passwords.check(password, email="dora@example.com")  # raises if refused
+    passwords.close()

@@ -307,6 +307,8 @@ async def test_catalog_route_returns_version_and_defaults(api: Api) -> None:
     assert response.json() == {
         "version": BUILTIN_CATALOG.version,
         "permissions": BUILTIN_CATALOG.default_tree(),
+        "descriptions": dict(BUILTIN_CATALOG.descriptions),
     }
+    assert response.json()["descriptions"]["chat.delete"] == "Delete chats."
     assert (await api.get("/api/v1/permissions/catalog", pending)).status_code == 401
     assert (await api.client.get("/api/v1/permissions/catalog")).status_code == 401

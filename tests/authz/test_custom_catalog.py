@@ -54,10 +54,15 @@ async def test_custom_catalog_end_to_end(start_api: StartApi, catalog_file: Path
     assert (await api.get(f"{DEFAULTS}/defaults")).json() == APP_TREE
 
     explained = (await api.get(f"/api/v1/users/{member.id}/permissions/explain")).json()
+    finance = {"id": group["id"], "name": "Finance"}
     assert explained["explanation"] == {
-        "reports.view": {"value": True, "sources": ["default"]},
-        "reports.export": {"value": False, "sources": []},
-        "billing.manage": {"value": True, "sources": [group["id"]]},
+        "reports.view": {"value": True, "sources": ["default"], "source_groups": []},
+        "reports.export": {"value": False, "sources": [], "source_groups": []},
+        "billing.manage": {
+            "value": True,
+            "sources": [group["id"]],
+            "source_groups": [{**finance, "path": [finance]}],
+        },
     }
 
     checks = {

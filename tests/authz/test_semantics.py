@@ -6,7 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from sqlalchemy import text
 
+from opengroups.kit.db import Database
 from opengroups.permissions import (
     BUILTIN_CATALOG,
     DEFAULT_SOURCE,
@@ -148,9 +150,22 @@ async def test_parent_grant_reaches_member_of_child_group(api: Api) -> None:
     response = await api.get(f"/api/v1/users/{member.id}/permissions/explain")
     assert response.status_code == 200, response.text
     body = response.json()
-    assert body["explanation"]["workspace.models"] == {"value": True, "sources": [parent["id"]]}
-    assert body["explanation"]["chat.delete"] == {"value": True, "sources": ["default"]}
-    assert body["explanation"]["workspace.knowledge"] == {"value": False, "sources": []}
+    engineering = {"id": parent["id"], "name": "Engineering"}
+    assert body["explanation"]["workspace.models"] == {
+        "value": True,
+        "sources": [parent["id"]],
+        "source_groups": [{**engineering, "path": [engineering]}],
+    }
+    assert body["explanation"]["chat.delete"] == {
+        "value": True,
+        "sources": ["default"],
+        "source_groups": [],
+    }
+    assert body["explanation"]["workspace.knowledge"] == {
+        "value": False,
+        "sources": [],
+        "source_groups": [],
+    }
     assert body["groups"] == sorted([parent["id"], child["id"], grandchild["id"]])
     assert body["permissions"]["workspace"]["models"] is True
     assert body["admin_bypass"] is False
@@ -170,6 +185,91 @@ async def test_explain_lists_every_granting_group_in_the_chain(api: Api) -> None
     assert body["explanation"]["features.api_keys"]["sources"] == sorted(
         [parent["id"], child["id"]]
     )
+
+
+def _ref(group: dict[str, Any]) -> dict[str, str]:
+    return {"id": group["id"], "name": group["name"]}
+
+
+async def test_explain_names_each_granting_group_and_its_path(api: Api) -> None:
+    engineering = await api.group("Engineering", permissions={"features": {"api_keys": True}})
+    backend = await api.group(
+        "Backend", parent_group_id=engineering["id"], permissions={"features": {"api_keys": True}}
+    )
+    databases = await api.group("Databases", parent_group_id=backend["id"])
+    ops = await api.group("Ops", permissions={"workspace": {"models": True}})
+    member = await api.user()
+    await api.add(databases["id"], member.id)
+    await api.add(ops["id"], member.id)
+
+    body = (await api.get(f"/api/v1/users/{member.id}/permissions/explain")).json()
+
+    api_keys = body["explanation"]["features.api_keys"]
+    assert api_keys["sources"] == sorted([engineering["id"], backend["id"]])
+    by_id = {source["id"]: source for source in api_keys["source_groups"]}
+    assert [source["id"] for source in api_keys["source_groups"]] == api_keys["sources"]
+    assert by_id[backend["id"]] == {
+        **_ref(backend),
+        "path": [_ref(engineering), _ref(backend)],
+    }
+    assert by_id[engineering["id"]]["path"] == [_ref(engineering)]
+    assert body["explanation"]["workspace.models"]["source_groups"] == [
+        {**_ref(ops), "path": [_ref(ops)]}
+    ]
+    assert body["explanation"]["chat.delete"]["source_groups"] == []
+
+    details = {detail["id"]: detail for detail in body["group_details"]}
+    assert [detail["id"] for detail in body["group_details"]] == body["groups"]
+    assert details[databases["id"]] == {
+        **_ref(databases),
+        "path": [_ref(engineering), _ref(backend), _ref(databases)],
+        "membership": "direct",
+        "via": [],
+    }
+    assert details[engineering["id"]]["membership"] == "inherited"
+    assert details[engineering["id"]]["via"] == [_ref(databases)]
+    assert details[backend["id"]]["via"] == [_ref(databases)]
+    assert details[ops["id"]]["membership"] == "direct"
+
+
+async def test_explain_names_every_direct_group_an_inherited_one_comes_through(
+    api: Api,
+) -> None:
+    company = await api.group("Company")
+    sales = await api.group("Sales", parent_group_id=company["id"])
+    legal = await api.group("Legal", parent_group_id=company["id"])
+    member = await api.user()
+    await api.add(sales["id"], member.id)
+    await api.add(legal["id"], member.id)
+    await api.add(company["id"], member.id)
+
+    body = (await api.get(f"/api/v1/users/{member.id}/permissions/explain")).json()
+
+    details = {detail["id"]: detail for detail in body["group_details"]}
+    # Direct itself, and also reached through both children (by name).
+    assert details[company["id"]]["membership"] == "direct"
+    assert details[company["id"]]["via"] == [_ref(legal), _ref(sales)]
+
+
+async def test_explain_answers_despite_a_cycle_written_outside_the_api(
+    api: Api, database: Database
+) -> None:
+    top = await api.group("Top", permissions={"workspace": {"models": True}})
+    below = await api.group("Below", parent_group_id=top["id"])
+    member = await api.user()
+    await api.add(below["id"], member.id)
+    async with database.session() as session:
+        await session.execute(
+            text('UPDATE "group" SET parent_group_id = :below WHERE id = :top'),
+            {"below": below["id"], "top": top["id"]},
+        )
+
+    response = await api.get(f"/api/v1/users/{member.id}/permissions/explain")
+
+    assert response.status_code == 200, response.text
+    details = {detail["id"]: detail for detail in response.json()["group_details"]}
+    assert [ref["id"] for ref in details[below["id"]]["path"]] == [top["id"], below["id"]]
+    assert [ref["id"] for ref in details[top["id"]]["path"]] == [below["id"], top["id"]]
 
 
 async def test_child_grant_does_not_reach_member_of_parent(api: Api) -> None:

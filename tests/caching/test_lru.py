@@ -40,3 +40,21 @@ def test_a_signed_value_is_returned_for_its_own_signature_only() -> None:
     # A zero is a value, not a miss.
     cache.put("empty", ("v1", 0))
     assert cache.signed("empty", "v1") == 0
+
+
+def test_reads_are_counted_as_hits_and_misses() -> None:
+    plain: LRU[str, int] = LRU(10)
+    plain.put("alice", 1)
+    plain.get("alice")
+    plain.get("bob")
+    expiring: ExpiringLRU[str, str] = ExpiringLRU(10)
+    expiring.put("expired", ("user-1", int(time.time()) - 1))
+    expiring.put("valid", ("user-2", int(time.time()) + 600))
+    expiring.value("expired")  # there, but expired: a miss
+    expiring.value("valid")
+    signed: SignedLRU[str, int] = SignedLRU(10)
+    signed.put("group", ("digest-1", 3))
+    signed.signed("group", "digest-2")  # filed under another signature: a miss
+    signed.signed("group", "digest-1")
+
+    assert [(c.hits, c.misses) for c in (plain, expiring, signed)] == [(1, 1), (1, 1), (1, 1)]

@@ -45,9 +45,10 @@ def invoke(migrated: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> In
     }
     runner = CliRunner()
 
-    def run(*args: str, **settings: str) -> Result:
-        """Run the command; ``settings`` are more environment variables."""
-        return runner.invoke(cli_app, list(args), env={**env, **settings})
+    def run(*args: str, stdin: str | None = None, **settings: str) -> Result:
+        """Run the command; ``stdin`` is its standard input (never a terminal), ``settings``
+        more environment variables."""
+        return runner.invoke(cli_app, list(args), env={**env, **settings}, input=stdin)
 
     return run
 

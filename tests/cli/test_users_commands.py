@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from pathlib import Path
 
+import httpx
 import pytest
 
 from tests.cli.conftest import Invoke, api_call
+from tests.commands import run_cli
+from tests.conftest import FAST_PASSWORD_ENV
 
 SIGNIN = "/api/v1/auths/signin"
 ME = "/api/v1/auths/"
@@ -235,3 +239,174 @@ def test_users_create_applies_the_password_policy(invoke: Invoke) -> None:
 
     assert result.exit_code == 2
     assert "at least 8 characters" in result.output
+
+
+# --- passwords, list, set-role, reset-password, delete -----------------------------------
+
+
+def signin(migrated: str, tmp_path: Path, email: str, password: str) -> httpx.Response:
+    return api_call(migrated, tmp_path, "POST", SIGNIN, json={"email": email, "password": password})
+
+
+def created(invoke: Invoke, email: str, *extra: str, stdin: str | None = None) -> str:
+    result = invoke("users", "create", "--email", email, "--name", "N", *extra, stdin=stdin)
+    assert result.exit_code == 0, result.output
+    return result.stdout.strip()
+
+
+def test_users_create_reads_the_password_from_stdin(
+    invoke: Invoke, migrated: str, tmp_path: Path
+) -> None:
+    user_id = created(invoke, "in@example.com", "--password-stdin", stdin="from stdin pw\n")
+
+    assert signin(migrated, tmp_path, "in@example.com", "from stdin pw").json()["id"] == user_id
+
+
+def test_users_create_password_on_the_command_line_is_deprecated(invoke: Invoke) -> None:
+    result = invoke(
+        "users", "create", "--email", "old@example.com", "--name", "N", "--password", "x"
+    )
+    both = invoke(
+        "users",
+        "create",
+        "--email",
+        "b@example.com",
+        "--name",
+        "N",
+        "--password",
+        "x",
+        "--password-stdin",
+        stdin="y\n",
+    )
+
+    assert result.exit_code == 0, result.output
+    assert "warning: --password is deprecated" in result.stderr
+    assert both.exit_code == 2
+    assert "one way" in both.stderr
+
+
+def test_users_create_asks_only_at_a_terminal(invoke: Invoke) -> None:
+    result = invoke(
+        "users", "create", "--email", "t@example.com", "--name", "N", "--ask-password", stdin="x\n"
+    )
+
+    assert result.exit_code == 2
+    assert "--password-stdin" in result.stderr
+    assert result.stdout == ""
+
+
+def test_users_list_shows_every_user(invoke: Invoke) -> None:
+    ada = created(invoke, "ada@example.com", "--role", "admin")
+    bob = created(invoke, "bob@example.com", "--role", "pending")
+
+    as_json = invoke("users", "list", "--json")
+    table = invoke("users", "list")
+    searched = invoke("users", "list", "--json", "--search", "BOB")
+
+    assert as_json.exit_code == 0, as_json.output
+    rows = [json.loads(line) for line in as_json.stdout.splitlines()]
+    assert {(row["id"], row["email"], row["role"]) for row in rows} == {
+        (ada, "ada@example.com", "admin"),
+        (bob, "bob@example.com", "pending"),
+    }
+    assert "ada@example.com" in table.stdout
+    assert "pending" in table.stdout
+    assert [json.loads(line)["id"] for line in searched.stdout.splitlines()] == [bob]
+
+
+def test_users_set_role_changes_it_and_ends_the_sessions(
+    invoke: Invoke, migrated: str, tmp_path: Path
+) -> None:
+    created(invoke, "root@example.com", "--role", "admin")  # the primary admin
+    created(invoke, "u@example.com", "--password-stdin", stdin="u-password\n")
+    token = signin(migrated, tmp_path, "u@example.com", "u-password").json()["token"]
+
+    result = invoke("users", "set-role", "U@example.com", "admin")
+
+    assert result.exit_code == 0, result.output
+    assert result.stdout == "u@example.com: admin\n"
+    assert signin(migrated, tmp_path, "u@example.com", "u-password").json()["role"] == "admin"
+    old = api_call(migrated, tmp_path, "GET", ME, headers={"Authorization": f"Bearer {token}"})
+    assert old.status_code == 401
+
+
+def test_users_set_role_refuses_the_primary_admin_and_unknown_roles(invoke: Invoke) -> None:
+    created(invoke, "root@example.com", "--role", "admin")
+
+    primary = invoke("users", "set-role", "root@example.com", "user")
+    unknown = invoke("users", "set-role", "root@example.com", "owner")
+    nobody = invoke("users", "set-role", "nobody@example.com", "user")
+
+    assert primary.exit_code == 2
+    assert "primary admin" in primary.stderr
+    assert unknown.exit_code == 2
+    assert "owner" in unknown.stderr
+    assert nobody.exit_code == 2
+    assert "nobody@example.com" in nobody.stderr
+    assert json.loads(invoke("users", "list", "--json").stdout)["role"] == "admin"
+
+
+def test_users_reset_password_from_stdin_of_the_real_command(
+    invoke: Invoke, migrated: str, tmp_path: Path
+) -> None:
+    created(invoke, "p@example.com", "--password-stdin", stdin="first-password\n")
+
+    result = run_cli(
+        "users",
+        "reset-password",
+        "p@example.com",
+        "--password-stdin",
+        database_url=migrated,
+        data_dir=tmp_path / "data",
+        stdin="second pw\n",
+        settings=FAST_PASSWORD_ENV,
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "password changed: p@example.com\n"
+    assert signin(migrated, tmp_path, "p@example.com", "first-password").status_code == 400
+    assert signin(migrated, tmp_path, "p@example.com", "second pw").status_code == 200
+
+
+def test_users_reset_password_is_refused_without_a_password(
+    invoke: Invoke, migrated: str, tmp_path: Path
+) -> None:
+    created(invoke, "p@example.com", "--password-stdin", stdin="first-password\n")
+
+    no_terminal = invoke("users", "reset-password", "p@example.com", stdin="ignored\n")
+    empty = invoke("users", "reset-password", "p@example.com", "--password-stdin", stdin="\n")
+    weak = invoke(
+        "users",
+        "reset-password",
+        "p@example.com",
+        "--password-stdin",
+        stdin="short\n",
+        OPENGROUPS_PASSWORD_MIN_LENGTH="8",
+    )
+
+    assert no_terminal.exit_code == 2
+    assert "no terminal" in no_terminal.stderr
+    assert empty.exit_code == 2
+    assert weak.exit_code == 2
+    assert "at least 8 characters" in weak.stderr
+    assert signin(migrated, tmp_path, "p@example.com", "first-password").status_code == 200
+
+
+def test_users_delete(invoke: Invoke) -> None:
+    created(invoke, "root@example.com", "--role", "admin")
+    created(invoke, "gone@example.com")
+
+    unasked = invoke("users", "delete", "gone@example.com")
+    primary = invoke("users", "delete", "root@example.com", "--yes")
+    deleted = invoke("users", "delete", "GONE@example.com", "--yes")
+    again = invoke("users", "delete", "gone@example.com", "--yes")
+
+    assert unasked.exit_code == 2
+    assert "--yes" in unasked.stderr
+    assert primary.exit_code == 2
+    assert "primary admin" in primary.stderr
+    assert deleted.exit_code == 0, deleted.output
+    assert deleted.stdout == "deleted: gone@example.com\n"
+    assert again.exit_code == 2
+    remaining = invoke("users", "list", "--json").stdout.splitlines()
+    assert [json.loads(line)["email"] for line in remaining] == ["root@example.com"]

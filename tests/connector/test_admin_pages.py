@@ -164,6 +164,162 @@ async def test_bad_input_shows_an_error_and_creates_nothing(
     assert [target["name"] for target in await listed(api)] == ["chat"]
 
 
+# --- settings ----------------------------------------------------------------------------------
+
+
+def settings(csrf: str, **fields: str) -> dict[str, str]:
+    """The target page's "Settings" form as a browser sends it: an empty key field, the
+    checkbox left out when it is off."""
+    return {"csrf": csrf, "base_url": "http://chat.example.com", "api_key": "", **fields}
+
+
+async def test_the_settings_form_changes_the_target(api: Api, runtime: Runtime) -> None:
+    csrf = await signed_in(api)
+    await register(runtime, "http://chat.example.com", "sk-x")
+    before = (await api.client.get("/admin/owui/chat")).text
+    assert 'action="/admin/owui/chat/settings"' in before
+    assert 'value="http://chat.example.com"' in before
+    assert 'name="create_missing_users" checked' not in before
+
+    changed = await api.client.post(
+        "/admin/owui/chat/settings",
+        data=settings(
+            csrf,
+            base_url=" https://chat2.example.com/ ",
+            reconcile_minutes="30",
+            create_missing_users="on",
+        ),
+    )
+
+    assert changed.status_code == 303
+    assert changed.headers["location"].startswith("/admin/owui/chat?")
+    shown = (await api.client.get(changed.headers["location"])).text
+    assert "Settings saved." in shown
+    assert rows(shown, "details")[:4] == [
+        ["https://chat2.example.com"],
+        ["all"],
+        ["every 30 min"],
+        ["created on the target"],
+    ]
+    assert 'value="https://chat2.example.com"' in shown
+    assert 'value="30"' in shown
+    assert 'name="create_missing_users" checked' in shown
+    (stored,) = await listed(api)
+    assert stored["base_url"] == "https://chat2.example.com"
+    assert (stored["reconcile_minutes"], stored["create_missing_users"]) == (30, True)
+    (event,) = await events(api, "owui_target.update")
+    assert event["actor_id"] == (await api.admin()).id
+    assert "api_key" not in event["after"]
+
+    by_hand = await api.client.post(
+        "/admin/owui/chat/settings", data=settings(csrf, reconcile_minutes="")
+    )
+
+    assert by_hand.status_code == 303
+    shown = (await api.client.get(by_hand.headers["location"])).text
+    assert rows(shown, "details")[2:4] == [["by hand"], ["reported, not created"]]
+    (stored,) = await listed(api)
+    assert (stored["reconcile_minutes"], stored["create_missing_users"]) == (None, False)
+    assert stored["status"] == "manual"
+
+
+async def test_a_new_key_is_used_and_an_empty_one_keeps_it(
+    api: Api, runtime: Runtime, target: Target
+) -> None:
+    csrf = await signed_in(api)
+    await api.group("Team")
+    await register(runtime, target.base_url, "sk-not-the-targets-key")
+    refused_plan = await api.client.post("/admin/owui/chat/plan", data={"csrf": csrf})
+    assert refused_plan.status_code == 502
+    assert "401" in refused_plan.text
+
+    replaced = await api.client.post(
+        "/admin/owui/chat/settings",
+        data=settings(csrf, base_url=target.base_url, api_key=target.api_key),
+    )
+
+    assert replaced.status_code == 303
+    assert target.api_key not in replaced.headers["location"]
+    shown = (await api.client.get(replaced.headers["location"])).text
+    assert "Settings saved; the API key was replaced." in shown
+    assert target.api_key not in shown
+    planned = await api.client.post("/admin/owui/chat/plan", data={"csrf": csrf})
+    assert planned.status_code == 200, planned.text
+    assert ["create", "Team", ""] in [row[1:] for row in rows(planned.text, "plan")]
+    (event,) = await events(api, "owui_target.update")
+    assert event["after"]["api_key"] == "replaced"
+    assert target.api_key not in str(event)
+
+    kept = await api.client.post(
+        "/admin/owui/chat/settings",
+        data=settings(csrf, base_url=target.base_url, reconcile_minutes="15"),
+    )
+
+    assert kept.status_code == 303
+    assert "Settings saved." in (await api.client.get(kept.headers["location"])).text
+    assert (await api.client.post("/admin/owui/chat/plan", data={"csrf": csrf})).status_code == 200
+    assert "api_key" not in (await events(api, "owui_target.update"))[0]["after"]
+
+
+def test_the_settings_form_sets_every_field_but_a_blank_key() -> None:
+    blank = forms.target_settings_form(
+        FormData([("base_url", "http://chat"), ("api_key", "  "), ("reconcile_minutes", "")])
+    )
+    assert blank.model_fields_set == {"base_url", "reconcile_minutes", "create_missing_users"}
+    assert (blank.api_key, blank.reconcile_minutes, blank.create_missing_users) == (
+        None,
+        None,
+        False,
+    )
+    full = forms.target_settings_form(
+        FormData(
+            [
+                ("base_url", "http://chat"),
+                ("api_key", "sk-new"),
+                ("reconcile_minutes", "10080"),
+                ("create_missing_users", "on"),
+            ]
+        )
+    )
+    assert (full.api_key, full.reconcile_minutes, full.create_missing_users) == (
+        "sk-new",
+        10080,
+        True,
+    )
+
+
+@pytest.mark.parametrize(
+    ("fields", "error"),
+    [
+        ({"base_url": "ftp://chat.example.com"}, "base_url: Value error, must be an http://"),
+        ({"base_url": "http://admin:pw@chat"}, "base_url: Value error"),
+        ({"base_url": " "}, "base_url: String should have at least 1 character"),
+        ({"reconcile_minutes": "soon"}, "reconcile_minutes: Input should be a valid integer"),
+        ({"reconcile_minutes": "0"}, "reconcile_minutes: Input should be greater than or equal"),
+        ({"reconcile_minutes": "10081"}, "reconcile_minutes: Input should be less than or equal"),
+    ],
+)
+async def test_bad_settings_show_an_error_and_change_nothing(
+    api: Api, runtime: Runtime, database: Database, fields: dict[str, str], error: str
+) -> None:
+    csrf = await signed_in(api)
+    await register(runtime, "http://chat.example.com", "sk-first")
+    key = "sk-the-new-secret-key"
+    form = settings(csrf, api_key=key, create_missing_users="on", **fields)
+
+    response = await refused(database, api.client.post("/admin/owui/chat/settings", data=form), 303)
+
+    assert response.headers["location"].startswith("/admin/owui/chat?")
+    assert key not in response.headers["location"]
+    page = await api.client.get(response.headers["location"])
+    assert error in text_of(page.text)
+    assert key not in page.text
+    (stored,) = await listed(api)
+    assert stored["base_url"] == "http://chat.example.com"
+    assert (stored["reconcile_minutes"], stored["create_missing_users"]) == (None, False)
+    assert await events(api, "owui_target.update") == []
+
+
 # --- plan and apply ---------------------------------------------------------------------------
 
 
@@ -348,6 +504,11 @@ async def test_a_target_that_does_not_exist_is_not_found(api: Api) -> None:
     assert "Open WebUI target 'nope' not found." in text_of(planned.text)
     assert (await api.client.post("/admin/owui/nope/apply", data={"csrf": csrf})).status_code == 404
     assert await events(api, "owui.apply") == []
+    changed = await api.client.post(
+        "/admin/owui/nope/settings", data=settings(csrf), follow_redirects=True
+    )
+    assert changed.status_code == 404
+    assert "Open WebUI target 'nope' not found." in text_of(changed.text)
 
 
 # --- forgetting -------------------------------------------------------------------------------
@@ -389,6 +550,7 @@ POSTS = {
     "/admin/owui/chat/plan": {},
     "/admin/owui/chat/apply": {},
     "/admin/owui/chat/forget": {},
+    "/admin/owui/chat/settings": {"base_url": "http://x", "reconcile_minutes": "5"},
 }
 
 
@@ -429,3 +591,20 @@ async def test_plan_and_apply_need_the_forms_token(
         for data in ({}, {"csrf": "forged"}):
             response = await refused(database, api.client.post(path, data=data), 403)
             assert "The form expired" in response.text
+
+
+async def test_the_settings_need_the_forms_token(
+    api: Api, runtime: Runtime, database: Database
+) -> None:
+    await signed_in(api)
+    await register(runtime, "http://chat.example.com", "sk-x")
+    for csrf in ("", "forged"):
+        data = settings(
+            csrf, base_url="http://elsewhere", api_key="sk-forged", reconcile_minutes="5"
+        )
+        response = await refused(
+            database, api.client.post("/admin/owui/chat/settings", data=data), 403
+        )
+        assert "The form expired" in response.text
+    (stored,) = await listed(api)
+    assert (stored["base_url"], stored["reconcile_minutes"]) == ("http://chat.example.com", None)

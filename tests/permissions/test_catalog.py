@@ -286,3 +286,104 @@ def test_version_is_stable_for_equal_content() -> None:
 )
 def test_version_differs_for_different_content(other: dict[str, Any]) -> None:
     assert Catalog.from_tree(other).version != Catalog.from_tree(CUSTOM_TREE).version
+
+
+# --- descriptions --------------------------------------------------------------------------
+
+
+def test_every_builtin_key_has_a_description() -> None:
+    undescribed = [key for key in BUILTIN_CATALOG.defaults if not BUILTIN_CATALOG.description(key)]
+
+    assert undescribed == []
+    assert set(BUILTIN_CATALOG.descriptions) == set(BUILTIN_CATALOG.defaults)
+    assert BUILTIN_CATALOG.description("features.api_keys") == "Create personal API keys."
+
+
+DESCRIBED_YAML = """\
+reports:
+  view:
+    default: true
+    description: "  See the reports dashboard.  "
+  export: false
+  nested:
+    audit:
+      default: false
+      description: Read the audit of reports.
+"""
+
+
+def test_a_catalog_file_may_describe_its_keys(tmp_path: Path) -> None:
+    path = tmp_path / "described.yaml"
+    path.write_text(DESCRIBED_YAML, encoding="utf-8")
+
+    catalog = load_catalog(path)
+
+    assert dict(catalog.defaults) == {
+        "reports.view": True,
+        "reports.export": False,
+        "reports.nested.audit": False,
+    }
+    assert catalog.description("reports.view") == "See the reports dashboard."
+    assert catalog.description("reports.nested.audit") == "Read the audit of reports."
+    assert catalog.description("reports.export") == ""
+    assert catalog.validate_tree({"reports": {"view": True, "nested": {"audit": True}}})
+
+
+def test_descriptions_do_not_change_the_version() -> None:
+    plain = Catalog.from_tree({"reports": {"view": True}})
+    described = Catalog.from_tree({"reports": {"view": {"default": True, "description": "See."}}})
+
+    assert described.version == plain.version
+    assert dict(described.defaults) == dict(plain.defaults)
+
+
+def test_a_section_may_hold_keys_named_default_and_description() -> None:
+    catalog = Catalog.from_tree({"doc": {"default": True, "description": False}})
+
+    assert dict(catalog.defaults) == {"doc.default": True, "doc.description": False}
+    assert catalog.descriptions == {}
+
+
+@pytest.mark.parametrize(
+    ("content", "problem"),
+    [
+        pytest.param(
+            '{"reports": {"view": {"description": "See."}}}',
+            "'reports.view.default' must be true or false",
+            id="no-default",
+        ),
+        pytest.param(
+            '{"reports": {"view": {"default": "yes", "description": "See."}}}',
+            "'reports.view.default' must be true or false",
+            id="text-default",
+        ),
+        pytest.param(
+            '{"reports": {"view": {"default": true, "description": "See.", "label": "V"}}}',
+            "may hold only 'default' and 'description', not 'label'",
+            id="extra-field",
+        ),
+        pytest.param(
+            '{"reports": {"default": true, "description": "A top-level key"}}',
+            "'reports' must be a section",
+            id="top-level-described-leaf",
+        ),
+    ],
+)
+def test_malformed_descriptions_name_file_and_problem(
+    tmp_path: Path, content: str, problem: str
+) -> None:
+    path = tmp_path / "catalog.json"
+    path.write_text(content, encoding="utf-8")
+
+    with pytest.raises(CatalogError) as caught:
+        load_catalog(path)
+
+    assert str(path) in str(caught.value)
+    assert problem in str(caught.value)
+
+
+def test_descriptions_given_apart_must_name_keys() -> None:
+    with pytest.raises(CatalogError) as caught:
+        Catalog.from_tree({"reports": {"view": True}}, descriptions={"reports.edit": "Edit."})
+
+    assert "'reports.edit'" in str(caught.value)

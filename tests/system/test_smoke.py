@@ -62,10 +62,14 @@ def test_serve_answers_the_api_over_http(migrated: str, tmp_path: Path) -> None:
 def test_serve_creates_a_sqlite_file_in_the_default_data_dir(dialect: str, tmp_path: Path) -> None:
     if dialect != "sqlite":
         pytest.skip("the default database is a SQLite file")
-    env = clean_environment()
+    # The platform's data directory for the user (Linux: $XDG_DATA_HOME/opengroups), not the
+    # working directory's ./data.
+    env = clean_environment(XDG_DATA_HOME=str(tmp_path / "share"))
+    workdir = tmp_path / "work"
+    workdir.mkdir()
 
     with (
-        running_server(env, tmp_path, tmp_path / "serve.log") as base_url,
+        running_server(env, workdir, tmp_path / "serve.log") as base_url,
         httpx.Client(base_url=base_url, timeout=10) as http,
     ):
         signup = http.post(
@@ -74,8 +78,9 @@ def test_serve_creates_a_sqlite_file_in_the_default_data_dir(dialect: str, tmp_p
         )
 
     assert signup.status_code == 200, signup.text
-    assert (tmp_path / "data" / "opengroups.db").is_file()
-    assert (tmp_path / "data" / ".secret_key").is_file()
+    assert (tmp_path / "share" / "opengroups" / "opengroups.db").is_file()
+    assert (tmp_path / "share" / "opengroups" / ".secret_key").is_file()
+    assert list(workdir.iterdir()) == []
 
 
 def test_two_workers_start_and_serve(migrated: str, tmp_path: Path) -> None:

@@ -102,3 +102,32 @@ async def test_deleting_a_user_drops_the_grants_naming_them(runtime: Runtime) ->
 
     assert grants == sorted([admin.id, "*"])
     assert owner is None
+
+
+async def test_users_are_listed_by_role_and_counted_by_role(runtime: Runtime) -> None:
+    async with transaction(runtime) as session:
+        for name, role in [("Ada", "admin"), ("Bo", "pending"), ("Cy", "pending"), ("Di", "user")]:
+            await users.create_user(
+                session, name=name, email=f"{name}@example.com", role=role, password_hash=None
+            )
+    async with transaction(runtime) as session:
+        pending = await users.list_users(
+            session, query=None, order_by="name", direction="asc", page=1, role="pending"
+        )
+        searched = await users.list_users(
+            session, query="cy", order_by="name", direction="asc", page=1, role="pending"
+        )
+        nobody = await users.list_users(
+            session, query="ada", order_by="name", direction="asc", page=1, role="pending"
+        )
+        counts = await users.role_counts(session)
+
+    assert ([u.name for u in pending.users], pending.total) == (["Bo", "Cy"], 2)
+    assert ([u.name for u in searched.users], searched.total) == (["Cy"], 1)
+    assert (nobody.users, nobody.total) == ([], 0)
+    assert counts == {"admin": 1, "user": 1, "pending": 2}
+
+
+async def test_every_role_is_counted_even_when_no_one_has_it(runtime: Runtime) -> None:
+    async with transaction(runtime) as session:
+        assert await users.role_counts(session) == {"admin": 0, "user": 0, "pending": 0}

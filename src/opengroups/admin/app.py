@@ -7,13 +7,23 @@ made here is checked and recorded exactly as the same change through the API.
 from __future__ import annotations
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
+from starlette.exceptions import HTTPException
 
-from opengroups.admin import groups_pages, owui_pages, pages, scim_pages
+from opengroups.admin import (
+    groups_pages,
+    members_pages,
+    owui_pages,
+    pages,
+    scim_pages,
+    users_pages,
+)
 from opengroups.admin.web import (
     AdminOnly,
     LoginRequired,
     SameOriginMiddleware,
+    admin_if_signed_in,
     error_page,
     login_redirect,
 )
@@ -24,9 +34,42 @@ from opengroups.kit.faults import DATABASE_FAULTS, unavailable
 
 async def _handle_domain_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, OpenGroupsError)
-    response = error_page(request, status=exc.status_code, detail=exc.message)
+    admin = await admin_if_signed_in(request)
+    response = error_page(request, status=exc.status_code, detail=exc.message, admin=admin)
     response.headers.update(exc.headers or {})
     return response
+
+
+async def _handle_http_error(request: Request, exc: Exception) -> Response:
+    """No such page (404), or not with that method (405): a page, not the API's JSON."""
+    assert isinstance(exc, HTTPException)
+    detail = {
+        404: f"There is no page at {request.url.path}.",
+        405: f"{request.url.path} cannot be opened that way ({request.method}).",
+    }.get(exc.status_code, str(exc.detail))
+    admin = await admin_if_signed_in(request)
+    response = error_page(request, status=exc.status_code, detail=detail, admin=admin)
+    response.headers.update(exc.headers or {})
+    return response
+
+
+async def _handle_invalid_request(request: Request, exc: Exception) -> Response:
+    """A value of the address or of a form out of its bounds (``?page=0``): 422, as a page."""
+    assert isinstance(exc, RequestValidationError)
+    problem = exc.errors()[0] if exc.errors() else {"loc": (), "msg": "invalid"}
+    field = ".".join(str(part) for part in problem["loc"][1:]) or "request"
+    detail = f"{field}: {problem['msg']}"
+    return error_page(request, status=422, detail=detail, admin=await admin_if_signed_in(request))
+
+
+async def _handle_bug(request: Request, exc: Exception) -> Response:
+    """Anything else is a bug: a page saying so (the server still logs the exception)."""
+    return error_page(
+        request,
+        status=500,
+        detail="The server failed to answer this page; the error is in its log.",
+        admin=await admin_if_signed_in(request),
+    )
 
 
 async def _handle_database_fault(request: Request, exc: Exception) -> Response:
@@ -57,7 +100,18 @@ def create_admin_app(runtime: Runtime) -> FastAPI:
         admin.add_exception_handler(fault, _handle_database_fault)
     admin.add_exception_handler(LoginRequired, _handle_login_required)
     admin.add_exception_handler(AdminOnly, _handle_admin_only)
+    admin.add_exception_handler(HTTPException, _handle_http_error)
+    admin.add_exception_handler(RequestValidationError, _handle_invalid_request)
+    admin.add_exception_handler(Exception, _handle_bug)
     admin.add_middleware(SameOriginMiddleware)
-    for router in (groups_pages.router, pages.router, scim_pages.router, owui_pages.router):
+    routers = (
+        groups_pages.router,
+        members_pages.router,
+        users_pages.router,
+        pages.router,
+        scim_pages.router,
+        owui_pages.router,
+    )
+    for router in routers:
         admin.router.routes.extend(router.routes)
     return admin

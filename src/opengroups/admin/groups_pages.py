@@ -1,4 +1,5 @@
-"""Admin pages for groups: the tree, a group's settings and permissions, its members."""
+"""Admin pages for groups: the tree, a group's settings and permissions, deleting one (its
+members are in ``members_pages``)."""
 
 from __future__ import annotations
 
@@ -6,23 +7,18 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
-from sqlalchemy.ext.asyncio import AsyncSession
-from starlette.datastructures import FormData
 
 from opengroups.admin import forms
-from opengroups.admin.forms import SHARE_CHOICES, text
-from opengroups.admin.web import Admin, AdminContext, PostedForm, attempt, back, page
-from opengroups.authz import service as authz_service
-from opengroups.caching import Caches
+from opengroups.admin.forms import SHARE_CHOICES
+from opengroups.admin.web import Admin, PostedForm, attempt, back, page
 from opengroups.dependencies import MAX_PAGE, RuntimeDep, SessionDep
+from opengroups.grants import preview
+from opengroups.grants.preview import GroupExplanation
 from opengroups.groups import service as groups_service
 from opengroups.groups.hierarchy import TreeNode
 from opengroups.kit.pagination import page_count
-from opengroups.memberships import service as memberships_service
+from opengroups.permissions import DEFAULT_SOURCE, Catalog
 from opengroups.permissions.share import read_share
-from opengroups.transfer import csv_members
-from opengroups.transfer.schemas import CsvImportReport
-from opengroups.users import service as users_service
 
 # Paths are relative to the admin application's mount point, ``/admin``.
 router = APIRouter(include_in_schema=False)
@@ -91,20 +87,45 @@ async def create_group(
     return back(f"/admin/groups/{created['id']}", message="Group created.")
 
 
+def permission_toggles(
+    catalog: Catalog, explained: GroupExplanation, own: frozenset[str]
+) -> dict[str, list[dict[str, Any]]]:
+    """The group page's toggles by section: each key as its members have it (``on``) and why:
+    by default, from the group itself (``own``, what its toggle saves) and from the groups
+    above it (by name, nearest first). A key on from elsewhere only is shown on and locked:
+    the group cannot turn it off, and setting it too would add nothing."""
+    sections: dict[str, list[dict[str, Any]]] = {}
+    for key, item in explained.keys.items():
+        section, _, leaf = key.rpartition(".")
+        parents = [
+            {"id": gid, "name": explained.names[gid]}
+            for gid in item.sources
+            if gid not in (DEFAULT_SOURCE, explained.group_id)
+        ]
+        sections.setdefault(section, []).append(
+            {
+                "key": key,
+                "name": leaf,
+                "description": catalog.description(key),
+                "on": item.value,
+                "own": key in own,
+                "by_default": DEFAULT_SOURCE in item.sources,
+                "parents": parents,
+                "locked": item.value and key not in own,
+            }
+        )
+    return sections
+
+
 @router.get("/groups/{group_id}", response_class=HTMLResponse)
 async def group_page(
     request: Request, group_id: str, admin: Admin, session: SessionDep, runtime: RuntimeDep
 ) -> HTMLResponse:
     group = (await groups_service.get_group(session, group_id=group_id)).value
-    authz = runtime.authz
-    defaults = await authz_service.default_values(session, authz)
-    granted = authz.catalog.granted(group.permissions)
-    sections: dict[str, list[dict[str, Any]]] = {}
-    for key in authz.catalog.defaults:
-        section, _, leaf = key.rpartition(".")
-        sections.setdefault(section, []).append(
-            {"key": key, "name": leaf, "on": key in granted, "default_on": defaults[key]}
-        )
+    catalog = runtime.authz.catalog
+    explained = await preview.explain_group(session, runtime.authz, group_id=group_id)
+    sections = permission_toggles(catalog, explained, catalog.granted(group.permissions))
+    keys = [item for items in sections.values() for item in items]
     return page(
         request,
         "group.html",
@@ -113,6 +134,16 @@ async def group_page(
         share=read_share(group.data),
         share_choices=SHARE_CHOICES,
         sections=sections,
+        summary={
+            "total": len(keys),
+            "on": sum(item["on"] for item in keys),
+            "by_default": sum(item["by_default"] for item in keys),
+            "from_parents": sum(bool(item["parents"]) for item in keys),
+            "own": sum(item["own"] for item in keys),
+        },
+        ancestors=[
+            {"id": gid, "name": name} for gid, name in explained.names.items() if gid != group_id
+        ],
         parents=_choices(
             groups_service.possible_parents(await groups_service.tree(session), group_id)
         ),
@@ -175,126 +206,3 @@ async def delete_group(
     if error:
         return back(f"/admin/groups/{group_id}", error=error)
     return back("/admin/groups", message="Group deleted.")
-
-
-async def _members_view(
-    request: Request,
-    admin: AdminContext,
-    session: AsyncSession,
-    caches: Caches,
-    group_id: str,
-    *,
-    membership: str = "effective",
-    query: str = "",
-    page_number: int = 1,
-    find: str = "",
-    report: CsvImportReport | None = None,
-) -> HTMLResponse:
-    """The members page: a page of members, users matching ``find``, a CSV report if any."""
-    group = (await groups_service.get_group(session, group_id=group_id)).value
-    listing = await memberships_service.list_members(
-        session,
-        caches,
-        group_id=group_id,
-        membership=membership,  # type: ignore[arg-type]
-        query=query or None,
-        page=page_number,
-        page_size=PAGE_SIZE,
-    )
-    candidates = []
-    if find:
-        found = await users_service.list_users(
-            session, query=find, order_by="name", direction="asc", page=1, page_size=20
-        )
-        candidates = [user for user in found.users if group_id not in user.group_ids]
-    return page(
-        request,
-        "members.html",
-        admin,
-        group=group,
-        listing=listing,
-        membership=membership,
-        query=query,
-        find=find,
-        candidates=candidates,
-        page=page_number,
-        pages=page_count(listing.total, PAGE_SIZE),
-        report=report,
-    )
-
-
-@router.get("/groups/{group_id}/members", response_class=HTMLResponse)
-async def members_page(
-    request: Request,
-    group_id: str,
-    admin: Admin,
-    session: SessionDep,
-    runtime: RuntimeDep,
-    membership: Annotated[str, Query(pattern="^(direct|inherited|effective)$")] = "effective",
-    query: Annotated[str, Query(max_length=255)] = "",
-    page_number: Annotated[int, Query(alias="page", ge=1, le=MAX_PAGE)] = 1,
-    find: Annotated[str, Query(max_length=255)] = "",
-) -> HTMLResponse:
-    return await _members_view(
-        request,
-        admin,
-        session,
-        runtime.caches,
-        group_id,
-        membership=membership,
-        query=query,
-        page_number=page_number,
-        find=find,
-    )
-
-
-async def _change_membership(
-    session: AsyncSession, group_id: str, form: FormData, *, add: bool
-) -> RedirectResponse:
-    user_ids = forms.member_ids(form)
-    change = memberships_service.add_members if add else memberships_service.remove_members
-    error = await attempt(session, lambda: change(session, group_id=group_id, user_ids=user_ids))
-    done = "Member added." if add else "Member removed."
-    return back(f"/admin/groups/{group_id}/members", message=None if error else done, error=error)
-
-
-@router.post("/groups/{group_id}/members/add")
-async def add_member(
-    group_id: str, form: PostedForm, session: SessionDep, admin: Admin
-) -> RedirectResponse:
-    return await _change_membership(session, group_id, form, add=True)
-
-
-@router.post("/groups/{group_id}/members/remove")
-async def remove_member(
-    group_id: str, form: PostedForm, session: SessionDep, admin: Admin
-) -> RedirectResponse:
-    return await _change_membership(session, group_id, form, add=False)
-
-
-@router.post("/groups/{group_id}/members/import", response_model=None)
-async def import_members(
-    request: Request,
-    group_id: str,
-    form: PostedForm,
-    session: SessionDep,
-    runtime: RuntimeDep,
-    admin: Admin,
-) -> HTMLResponse | RedirectResponse:
-    upload = form.get("file")
-    content = text(form, "csv")
-    if upload is not None and not isinstance(upload, str):
-        content = (await upload.read()).decode("utf-8-sig", errors="replace") or content
-    result: dict[str, Any] = {}
-
-    async def work() -> None:
-        result["report"] = await csv_members.import_members_csv(
-            session, group_id=group_id, text=content
-        )
-
-    error = await attempt(session, work)
-    if error:
-        return back(f"/admin/groups/{group_id}/members", error=error)
-    return await _members_view(
-        request, admin, session, runtime.caches, group_id, report=result["report"]
-    )

@@ -1,5 +1,5 @@
 """Admin pages for the connector: the Open WebUI targets, registering one, and a target's
-plan, apply and removal.
+settings, plan, apply and removal.
 
 Plan and apply talk to the target, which can take long. Their handlers therefore hold no
 request transaction (``AdminOutsideTransaction``): as the API does, they read opengroups in a
@@ -113,6 +113,27 @@ async def target_page(
     request: Request, name: str, admin: Admin, session: SessionDep
 ) -> HTMLResponse:
     return await _target_view(request, admin, session, name)
+
+
+@router.post("/owui/{name}/settings")
+async def change_target_settings(
+    name: str, form: PostedForm, admin: Admin, session: SessionDep, runtime: RuntimeDep
+) -> RedirectResponse:
+    """Change the target's address, API key (a blank one keeps the stored key), reconcile
+    interval and creation of missing users; a refusal (bad input, a target gone) writes
+    nothing. The API key is never put in an answer or a redirect's address."""
+    replaced: list[bool] = []
+
+    async def work() -> None:
+        settings = forms.target_settings_form(form)
+        await service.update_target(session, name=name, form=settings, settings=runtime.settings)
+        replaced.append(settings.api_key is not None)
+
+    error = await attempt(session, work)
+    if error or not replaced:
+        return back(_target_path(name), error=error or "The settings were not changed.")
+    message = "Settings saved; the API key was replaced." if replaced[0] else "Settings saved."
+    return back(_target_path(name), message=message)
 
 
 async def _prepared(database: Database, runtime: Runtime, name: str) -> Prepared:

@@ -1,4 +1,4 @@
-"""Admin pages: sign-in, users and their effective permissions, defaults, audit."""
+"""Admin pages: sign-in, defaults, audit (users are in ``users_pages``)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from pydantic import ValidationError
 
-from opengroups.admin import forms
+from opengroups.admin import audit_view, forms
 from opengroups.admin import session as cookies
 from opengroups.admin.forms import text
 from opengroups.admin.web import Admin, PostedForm, attempt, back, page
@@ -26,13 +26,14 @@ from opengroups.dependencies import (
     SessionDep,
 )
 from opengroups.errors import OpenGroupsError
-from opengroups.kit.pagination import page_count
+from opengroups.groups import service as groups_service
 from opengroups.models import User
-from opengroups.users import service as users_service
+from opengroups.users import cache as users_cache
 
 # Paths are relative to the admin application's mount point, ``/admin``.
 router = APIRouter(include_in_schema=False)
-PAGE_SIZE = 50
+# Audit rows are one line each; more than this a page is more than an eye can follow.
+AUDIT_PAGE_SIZE = 25
 
 
 def _safe_next(target: str) -> str:
@@ -131,43 +132,6 @@ async def logout(form: PostedForm, admin: Admin, session: SessionDep) -> Redirec
     return response
 
 
-@router.get("/users", response_class=HTMLResponse)
-async def users_page(
-    request: Request,
-    admin: Admin,
-    session: SessionDep,
-    query: Annotated[str, Query(max_length=255)] = "",
-    page_number: Annotated[int, Query(alias="page", ge=1, le=MAX_PAGE)] = 1,
-) -> HTMLResponse:
-    listing = await users_service.list_users(
-        session,
-        query=query or None,
-        order_by="name",
-        direction="asc",
-        page=page_number,
-        page_size=PAGE_SIZE,
-    )
-    return page(
-        request,
-        "users.html",
-        admin,
-        listing=listing,
-        query=query,
-        page=page_number,
-        pages=page_count(listing.total, PAGE_SIZE),
-    )
-
-
-@router.get("/users/{user_id}", response_class=HTMLResponse)
-async def user_page(
-    request: Request, user_id: str, admin: Admin, session: SessionDep, runtime: RuntimeDep
-) -> HTMLResponse:
-    user = await users_service.require_user(session, user_id)
-    explanation = await authz_service.explain_permissions(session, runtime.authz, user=user)
-    detail = await users_service.get_user_detail(session, user_id=user_id)
-    return page(request, "user.html", admin, user=detail.value, explanation=explanation)
-
-
 @router.get("/defaults", response_class=HTMLResponse)
 async def defaults_page(
     request: Request, admin: Admin, session: SessionDep, runtime: RuntimeDep
@@ -177,7 +141,13 @@ async def defaults_page(
     for key, catalog_default in runtime.authz.catalog.defaults.items():
         section, _, leaf = key.rpartition(".")
         sections.setdefault(section, []).append(
-            {"key": key, "name": leaf, "on": values[key], "catalog_default": catalog_default}
+            {
+                "key": key,
+                "name": leaf,
+                "description": runtime.authz.catalog.description(key),
+                "on": values[key],
+                "catalog_default": catalog_default,
+            }
         )
     return page(request, "defaults.html", admin, sections=sections)
 
@@ -199,12 +169,16 @@ async def audit_page(
     request: Request,
     admin: Admin,
     session: SessionDep,
-    action: str = "",
-    actor_id: str = "",
-    resource_type: str = "",
-    resource_id: str = "",
+    runtime: RuntimeDep,
+    action: Annotated[str, Query(max_length=255)] = "",
+    actor_id: Annotated[str, Query(max_length=255)] = "",
+    resource_type: Annotated[str, Query(max_length=255)] = "",
+    resource_id: Annotated[str, Query(max_length=255)] = "",
     cursor: Annotated[int | None, Query(ge=0, le=INT64_MAX)] = None,
+    page_number: Annotated[int, Query(alias="page", ge=1, le=MAX_PAGE)] = 1,
 ) -> HTMLResponse:
+    """A page of audit events, newest first, with names for the ids they hold and the fields
+    each changed; ``page`` only numbers the pages that ``cursor`` walks through."""
     events = await audit_service.list_events(
         session,
         action=action or None,
@@ -212,17 +186,42 @@ async def audit_page(
         resource_type=resource_type or None,
         resource_id=resource_id or None,
         cursor=cursor,
-        limit=PAGE_SIZE,
+        limit=AUDIT_PAGE_SIZE,
     )
+    user_ids, group_ids = audit_view.ids_of(events.items)
+    if actor_id:
+        user_ids.add(actor_id)
+    if resource_id and resource_type in ("", "user"):
+        user_ids.add(resource_id)
+    if resource_id and resource_type in ("", "group"):
+        group_ids.add(resource_id)
+    users = await users_cache.cached_users(session, runtime.caches, sorted(user_ids))
+    names = audit_view.Names(
+        users={user_id: user.name for user_id, user in users.items()},
+        groups=await groups_service.group_names(session, group_ids),
+    )
+    filters = {
+        "action": action,
+        "actor_id": actor_id,
+        "resource_type": resource_type,
+        "resource_id": resource_id,
+    }
+    rows = audit_view.rows(events.items, names)
     return page(
         request,
         "audit.html",
         admin,
-        events=events,
-        filters={
-            "action": action,
-            "actor_id": actor_id,
-            "resource_type": resource_type,
-            "resource_id": resource_id,
-        },
+        rows=rows,
+        next_cursor=events.next_cursor,
+        page=page_number,
+        filters=filters,
+        active={key: value for key, value in filters.items() if value},
+        actor_name=audit_view.actor_label(actor_id, names) if actor_id else "",
+        resource_name=(
+            audit_view.resource_label(resource_type, resource_id, names, rows)
+            if resource_id
+            else ""
+        ),
+        actions=audit_view.ACTIONS,
+        resource_types=audit_view.RESOURCE_TYPES,
     )

@@ -1,4 +1,5 @@
-"""Shared pieces of the admin page: who is signed in, CSRF checks, templates, redirects."""
+"""Shared pieces of the admin page: who is signed in, CSRF checks, templates, redirects and
+their flash messages (``admin/flash.py``)."""
 
 from __future__ import annotations
 
@@ -17,11 +18,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.datastructures import FormData, Headers
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from opengroups.admin import flash as flashes
 from opengroups.admin import session as cookies
 from opengroups.audit import recorder
 from opengroups.bootstrap import Runtime
 from opengroups.dependencies import RuntimeDep, SessionDep
 from opengroups.errors import OpenGroupsError
+from opengroups.kit.faults import DATABASE_FAULTS
 from opengroups.models import User
 from opengroups.users import cache as users_cache
 
@@ -79,6 +82,20 @@ async def admin_context(request: Request, session: SessionDep, runtime: RuntimeD
 Admin = Annotated[AdminContext, Depends(admin_context)]
 
 
+async def admin_if_signed_in(request: Request) -> AdminContext | None:
+    """The signed-in admin, for pages no route dependency ran for (an error page), read in a
+    read-only transaction of its own; None for anyone else, or when the database cannot say
+    (the page is about that failure)."""
+    runtime: Runtime = request.app.state.runtime
+    try:
+        async with runtime.database.session(write=False) as session:
+            return await _signed_in_admin(request, session, runtime)
+    except (LoginRequired, AdminOnly):
+        return None
+    except DATABASE_FAULTS:
+        return None
+
+
 async def admin_outside_transaction(request: Request, runtime: RuntimeDep) -> AdminContext:
     """The signed-in admin, read in a read-only transaction of its own, for pages that open
     their own transactions while they wait on something else (a connector target): the
@@ -119,29 +136,76 @@ async def checked_form_outside_transaction(
 PostedFormOutsideTransaction = Annotated[FormData, Depends(checked_form_outside_transaction)]
 
 
+def _secret(request: Request) -> str:
+    runtime: Runtime = request.app.state.runtime
+    return runtime.settings.resolved_secret_key()
+
+
+def _flash_of(request: Request) -> flashes.Flash:
+    """The flash the address carries, when this session's redirect signed it (else none)."""
+    token = request.query_params.get(flashes.PARAM)
+    if not token:
+        return flashes.Flash()
+    found = flashes.opened(
+        token, session_token=request.cookies.get(cookies.COOKIE) or "", secret=_secret(request)
+    )
+    return found or flashes.Flash()
+
+
 def page(
     request: Request, template: str, admin: AdminContext | None, **context: Any
 ) -> HTMLResponse:
     status = int(context.pop("status_code", 200))
+    shown = _flash_of(request)
     return templates.TemplateResponse(
         request,
         template,
-        {
-            "admin": admin,
-            "message": request.query_params.get("msg"),
-            "error": request.query_params.get("error"),
-            **context,
-        },
+        {"admin": admin, "message": shown.message, "error": shown.error, **context},
         status_code=status,
     )
+
+
+# Characters a redirect's address keeps as they are (those Starlette's ``RedirectResponse``
+# keeps).
+_ADDRESS_SAFE = ":/%#?=@[]!$&'()*+,;"
+
+
+class FlashRedirect(RedirectResponse):
+    """A 303 (Post/Redirect/Get) whose flash is signed when it is sent: with the instance
+    secret and the session of the request it answers, which only then are at hand."""
+
+    def __init__(self, path: str, query: dict[str, str], flash: flashes.Flash | None) -> None:
+        self._path = path
+        self._query = query
+        self._flash = flash
+        super().__init__(self._address(None), status_code=303)
+
+    def _address(self, token: str | None) -> str:
+        query = {**self._query, **({flashes.PARAM: token} if token else {})}
+        return quote(
+            f"{self._path}?{urlencode(query)}" if query else self._path, safe=_ADDRESS_SAFE
+        )
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self._flash is not None:
+            request = Request(scope)
+            token = flashes.seal(
+                self._flash,
+                session_token=request.cookies.get(cookies.COOKIE) or "",
+                secret=_secret(request),
+            )
+            self.headers["location"] = self._address(token)
+        await super().__call__(scope, receive, send)
 
 
 def back(
     path: str, *, message: str | None = None, error: str | None = None, **params: str
 ) -> RedirectResponse:
-    """303 to ``path`` with a message or an error to show (Post/Redirect/Get)."""
-    query = {k: v for k, v in {**params, "msg": message, "error": error}.items() if v}
-    return RedirectResponse(f"{path}?{urlencode(query)}" if query else path, status_code=303)
+    """303 to ``path`` with ``params`` in its query and a message or an error to show there,
+    signed (``admin/flash.py``): an address made elsewhere cannot show text of its choosing."""
+    query = {key: value for key, value in params.items() if value}
+    shown = flashes.Flash(message=message, error=error) if message or error else None
+    return FlashRedirect(path, query, shown)
 
 
 async def attempt(session: AsyncSession, work: Callable[[], Awaitable[Any]]) -> str | None:
@@ -168,15 +232,28 @@ def login_redirect(next_path: str) -> RedirectResponse:
     return RedirectResponse(f"/admin/login?next={quote(next_path)}", status_code=303)
 
 
-def error_page(request: Request, *, status: int, detail: str) -> HTMLResponse:
-    headings = {403: "Not allowed", 404: "Not found", 409: "Conflict", 503: "Try again shortly"}
+_HEADINGS = {
+    403: "Not allowed",
+    404: "Not found",
+    405: "Not found",
+    409: "Conflict",
+    422: "That address or form is not right",
+    500: "Something went wrong",
+    503: "Try again shortly",
+}
+
+
+def error_page(
+    request: Request, *, status: int, detail: str, admin: AdminContext | None = None
+) -> HTMLResponse:
+    """An error as a page of the admin, with its navigation when ``admin`` is signed in."""
     return page(
         request,
         "error.html",
-        None,
+        admin,
         status_code=status,
         status=status,
-        heading=headings.get(status, "Something is wrong"),
+        heading=_HEADINGS.get(status, "Something is wrong"),
         detail=detail,
     )
 

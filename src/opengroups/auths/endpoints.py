@@ -50,6 +50,10 @@ async def get_session_user(
 
 @router.post("/signup", response_model=SessionUserResponse, responses=refusals(403, 409))
 async def signup(form: SignupForm, session: SessionDep, runtime: RuntimeDep) -> SessionUserResponse:
+    """Create an account and sign it in. The first account while there is no admin becomes
+    the primary admin; later ones get the default role (``pending`` unless configured: an
+    admin approves them) and join the default group. 403 when sign-up is off
+    (``OPENGROUPS_ENABLE_SIGNUP``, or ``/auths/admin/config``), 409 when the e-mail is taken."""
     return await service.signup(
         session,
         runtime.authz,
@@ -81,6 +85,8 @@ async def signin(
 async def add_user(
     form: AddUserForm, session: SessionDep, runtime: RuntimeDep, _admin: AdminUser
 ) -> SessionUserResponse:
+    """Create an account with the role given (admins only), whatever the sign-up setting; the
+    answer carries a token for the new account. 409 when the e-mail is taken."""
     return await service.add_user(
         session,
         runtime.authz,
@@ -130,6 +136,8 @@ async def sign_out(session: SessionDep, user: CurrentUser) -> dict[str, bool]:
 
 @router.delete("/api_key", response_model=bool)
 async def delete_api_key(session: SessionDep, user: VerifiedUser) -> bool:
+    """Delete the caller's API key: it is refused from now on. ``true`` even when there was
+    none."""
     await service.delete_api_key(session, user_id=user.id)
     return True
 
@@ -147,6 +155,8 @@ async def admin_details(
 async def get_admin_config(
     session: SessionDep, runtime: RuntimeDep, _admin: AdminUser
 ) -> AdminConfig:
+    """The settings an admin may change at runtime (sign-up, the default role and group), and
+    Open WebUI's other config keys as this service answers them (admins only)."""
     return await admin_config.get_admin_config(session, settings=runtime.settings)
 
 
@@ -154,4 +164,7 @@ async def get_admin_config(
 async def update_admin_config(
     form: AdminConfigForm, session: SessionDep, runtime: RuntimeDep, _admin: AdminUser
 ) -> AdminConfig:
+    """Change ``ENABLE_SIGNUP``, ``DEFAULT_USER_ROLE`` or ``DEFAULT_GROUP_ID`` (admins only);
+    keys left out or null stay, other keys of Open WebUI's form are ignored. 404 when the
+    default group does not exist. Answers the whole config."""
     return await admin_config.update_admin_config(session, form=form, settings=runtime.settings)

@@ -59,7 +59,9 @@ async def my_permissions(session: SessionDep, runtime: RuntimeDep, user: Verifie
 async def explain_my_permissions(
     session: SessionDep, runtime: RuntimeDep, user: VerifiedUser
 ) -> PermissionsExplanation:
-    """The caller's effective permissions and, for each key, what grants it."""
+    """The caller's effective permissions and, for each key, what grants it (``default``
+    and/or group ids, with each group's name and path in ``source_groups``); the caller's
+    effective groups, direct or inherited, in ``group_details``."""
     return await service.explain_permissions(session, runtime.authz, user=user)
 
 
@@ -79,7 +81,9 @@ async def user_permissions(
 async def explain_user_permissions(
     user_id: str, session: SessionDep, runtime: RuntimeDep, _admin: AdminUser
 ) -> PermissionsExplanation:
-    """Any user's effective permissions with, per key, ``default`` and/or the granting groups."""
+    """Any user's effective permissions with, per key, ``default`` and/or the granting groups
+    (ids in ``sources``; names and paths from the top of the tree in ``source_groups``), and
+    the user's effective groups with how they are a member (``group_details``)."""
     user = await users_service.require_user(session, user_id)
     return await service.explain_permissions(session, runtime.authz, user=user)
 
@@ -99,6 +103,11 @@ async def check_permissions(
 
 @router.get("/api/v1/permissions/catalog", response_model=CatalogResponse)
 async def get_catalog(runtime: RuntimeDep, _user: VerifiedUser) -> CatalogResponse:
-    """Every permission key this instance knows, with its catalog default."""
+    """Every permission key this instance knows, with its catalog default and what it
+    allows."""
     catalog = runtime.authz.catalog
-    return CatalogResponse(version=catalog.version, permissions=catalog.default_tree())
+    return CatalogResponse(
+        version=catalog.version,
+        permissions=catalog.default_tree(),
+        descriptions=dict(catalog.descriptions),
+    )

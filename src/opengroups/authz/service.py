@@ -2,24 +2,28 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from opengroups.appconfig import service as appconfig
 from opengroups.audit import recorder
 from opengroups.authz.schemas import (
+    ExplainedGroup,
     KeyExplanation,
     PermissionCheck,
     PermissionCheckResult,
     PermissionsExplanation,
+    SourceGroup,
 )
 from opengroups.caching import Caches
 from opengroups.errors import InvalidInput, UnknownUsers
 from opengroups.groups import hierarchy
 from opengroups.groups import repository as groups_repository
-from opengroups.models import User
+from opengroups.memberships import repository as memberships
+from opengroups.models import Group, User
 from opengroups.permissions import (
+    DEFAULT_SOURCE,
     Authz,
     EffectivePermissions,
     GroupPermissions,
@@ -28,6 +32,7 @@ from opengroups.permissions import (
     explain,
 )
 from opengroups.users import cache as users_cache
+from opengroups.users.schemas import GroupRef
 
 
 async def default_values(session: AsyncSession, authz: Authz) -> dict[str, bool]:
@@ -91,13 +96,60 @@ async def effective_permissions(
     return value
 
 
+def _by_name(group: Group) -> tuple[str, str]:
+    return (group.name_key, group.id)
+
+
+def _explained_groups(groups: Sequence[Group], direct: Collection[str]) -> list[ExplainedGroup]:
+    """Each of a user's effective ``groups`` (which hold every ancestor of each: effective
+    membership flows upward) with its path from the top, and the ``direct`` groups below it
+    that make the user a member; sorted by id. A parent chain is followed until it leaves the
+    groups or comes back on itself (a cycle written outside the API)."""
+    by_id = {group.id: group for group in groups}
+
+    def chain(group: Group) -> list[Group]:
+        """The group and its ancestors, nearest first."""
+        found = [group]
+        while (parent := by_id.get(found[-1].parent_group_id or "")) and parent not in found:
+            found.append(parent)
+        return found
+
+    chains = {group.id: chain(group) for group in groups}
+    via: dict[str, list[Group]] = {group.id: [] for group in groups}
+    for member_of in sorted((by_id[gid] for gid in direct if gid in by_id), key=_by_name):
+        for ancestor in chains[member_of.id][1:]:
+            via[ancestor.id].append(member_of)
+    return [
+        ExplainedGroup(
+            id=group.id,
+            name=group.name,
+            path=[GroupRef(id=g.id, name=g.name) for g in reversed(chains[group.id])],
+            membership="direct" if group.id in direct else "inherited",
+            via=[GroupRef(id=g.id, name=g.name) for g in via[group.id]],
+        )
+        for group in sorted(groups, key=lambda g: g.id)
+    ]
+
+
 async def explain_permissions(
     session: AsyncSession, authz: Authz, *, user: User
 ) -> PermissionsExplanation:
-    """The user's effective tree and, for every key, what grants it."""
+    """The user's effective tree and, for every key, what grants it: ``default`` and/or group
+    ids, each group also with its name and path; and the user's effective groups, each with
+    its name, path, and whether the membership is direct or inherited (through which group)."""
     defaults = await default_values(session, authz)
-    groups = await group_permissions(session, user.id)
-    explanation = explain(authz.catalog, defaults, groups)
+    groups = await groups_repository.groups_by_ids(
+        session, await hierarchy.member_group_ids(session, user.id)
+    )
+    direct = await memberships.direct_group_ids(session, user.id)
+    explanation = explain(
+        authz.catalog, defaults, [GroupPermissions(group.id, group.permissions) for group in groups]
+    )
+    details = _explained_groups(groups, direct)
+    sources = {
+        detail.id: SourceGroup(id=detail.id, name=detail.name, path=detail.path)
+        for detail in details
+    }
     values = {key: item.value for key, item in explanation.items()}
     return PermissionsExplanation(
         user_id=user.id,
@@ -105,10 +157,15 @@ async def explain_permissions(
         admin_bypass=authz.standing(user.role) == "everything",
         permissions=authz.catalog.render(values),
         explanation={
-            key: KeyExplanation(value=item.value, sources=list(item.sources))
+            key: KeyExplanation(
+                value=item.value,
+                sources=list(item.sources),
+                source_groups=[sources[s] for s in item.sources if s != DEFAULT_SOURCE],
+            )
             for key, item in explanation.items()
         },
-        groups=sorted(group.group_id for group in groups),
+        groups=[detail.id for detail in details],
+        group_details=details,
     )
 
 

@@ -1,4 +1,8 @@
-"""Bounded in-memory maps, least recently used entry dropped first."""
+"""Bounded in-memory maps, least recently used entry dropped first.
+
+Each map counts its reads (``hits`` and ``misses``: plain integers, for ``/metrics``); a value
+that is there but expired, or filed under another signature, is a miss.
+"""
 
 from __future__ import annotations
 
@@ -16,12 +20,25 @@ class LRU(Generic[K, V]):
     def __init__(self, max_entries: int) -> None:
         self.max_entries = max_entries
         self._entries: OrderedDict[K, V] = OrderedDict()
+        self.hits = 0
+        self.misses = 0
 
     def get(self, key: K) -> V | None:
+        value = self._lookup(key)
+        self._count(value is not None)
+        return value
+
+    def _lookup(self, key: K) -> V | None:
         value = self._entries.get(key)
         if value is not None:
             self._entries.move_to_end(key)
         return value
+
+    def _count(self, hit: bool) -> None:
+        if hit:
+            self.hits += 1
+        else:
+            self.misses += 1
 
     def put(self, key: K, value: V) -> None:
         self._entries[key] = value
@@ -47,14 +64,12 @@ class ExpiringLRU(LRU[K, tuple[V, int]]):
 
     def value(self, key: K) -> V | None:
         """The value of an entry that has not expired yet (an expired one is dropped)."""
-        entry = self.get(key)
-        if entry is None:
-            return None
-        value, expires_at = entry
-        if time.time() >= expires_at:
+        entry = self._lookup(key)
+        if entry is not None and time.time() >= entry[1]:
             self.pop(key)
-            return None
-        return value
+            entry = None
+        self._count(entry is not None)
+        return entry[0] if entry is not None else None
 
 
 class SignedLRU(LRU[K, tuple[str, V]]):
@@ -63,7 +78,9 @@ class SignedLRU(LRU[K, tuple[str, V]]):
     still show that signature, and nothing ever has to invalidate it."""
 
     def signed(self, key: K, signature: str) -> V | None:
-        entry = self.get(key)
+        entry = self._lookup(key)
         if entry is None or entry[0] != signature:
+            self._count(False)
             return None
+        self._count(True)
         return entry[1]

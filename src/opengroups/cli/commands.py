@@ -13,19 +13,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import typer
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 from rich.console import Console
-from rich.progress import Progress, TaskID
+from rich.progress import BarColumn, Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from opengroups.audit import recorder
 from opengroups.audit import service as audit_service
 from opengroups.audit.schemas import AuditPage
-from opengroups.auths import service as auths_service
-from opengroups.auths.schemas import AddUserForm
 from opengroups.bootstrap import Runtime
-from opengroups.cli.runner import EXIT_BAD_INPUT, Work, err, fail
+from opengroups.cli.runner import Work, checked, err, fail
 from opengroups.connector.apply import ApplyReport
 from opengroups.connector.plan import Action, Plan
 from opengroups.connector.schemas import TargetResponse
@@ -35,7 +33,6 @@ from opengroups.scim import clients as scim_clients
 from opengroups.scim.schemas import ScimClientForm, ScimClientResponse
 from opengroups.transfer import export, importer
 from opengroups.transfer.schemas import ImportPolicy, ImportReport
-from opengroups.users import repository as users_repository
 from opengroups.users import service as users_service
 
 if TYPE_CHECKING:  # the sync's module loads ldap3: only ``ldap sync`` needs it
@@ -52,45 +49,6 @@ POLICIES: tuple[ImportPolicy, ...] = ("fail", "skip", "overwrite")
 async def _system_actor_id(session: AsyncSession) -> str:
     """Who the CLI acts as: the primary admin when there is one."""
     return await users_service.primary_admin_id(session) or CLI_ACTOR
-
-
-def create_user(*, email: str, name: str, role: str, password: str | None) -> Work[str]:
-    """Checked as ``POST /auths/add`` checks its body; prints the new id. Exits 2 on bad input."""
-    try:
-        form = AddUserForm.model_validate(
-            {"email": email, "name": name, "role": role, "password": password or "unused"}
-        )
-    except ValidationError as exc:
-        for problem in exc.errors():
-            field = ".".join(str(part) for part in problem["loc"])
-            err.print(f"[red]error:[/red] {field}: {problem['msg']}")
-        raise typer.Exit(EXIT_BAD_INPUT) from exc
-
-    async def work(session: AsyncSession, runtime: Runtime) -> str:
-        password_hash = (
-            await runtime.passwords.hash_new(password, email=form.email) if password else None
-        )
-        user = await users_service.register_user(
-            session,
-            name=form.name,
-            email=form.email,
-            role=form.role,
-            password_hash=password_hash,
-            settings=runtime.settings,
-        )
-        return user.id
-
-    return work
-
-
-def create_api_key(email: str) -> Work[str]:
-    async def work(session: AsyncSession, _runtime: Runtime) -> str:
-        user = await users_repository.get_user_by_email(session, email)
-        if user is None:
-            raise OpenGroupsError(f"No user with the e-mail '{email}'.", 404)
-        return await auths_service.create_api_key(session, None, None, user_id=user.id)
-
-    return work
 
 
 def create_scim_client(name: str) -> Work[tuple[str, str]]:
@@ -143,7 +101,11 @@ def revoke_scim_client(client_id: str) -> Work[None]:
 def export_bundle() -> Work[str]:
     async def work(session: AsyncSession, runtime: Runtime) -> str:
         actor = await _system_actor_id(session)
-        with err.status("Exporting groups and members…"):
+        # The export reads everything in a few queries and tells no progress: the bar runs
+        # without an end, with the time elapsed.
+        columns = (SpinnerColumn(), TextColumn("{task.description}"), BarColumn())
+        with Progress(*columns, TimeElapsedColumn(), console=err, transient=True) as bar:
+            bar.add_task("Exporting groups and members", total=None)
             bundle = await export.export_bundle(
                 session, runtime.authz, actor_id=actor, settings=runtime.settings
             )
@@ -151,6 +113,24 @@ def export_bundle() -> Work[str]:
         return export.bundle_json(bundle)
 
     return work
+
+
+def check_writable(file: Path) -> None:
+    """Exit 2, before any work, when ``file`` cannot be written: its folder missing, or
+    ``file`` a folder."""
+    folder = file.parent if str(file.parent) else Path(".")
+    if not folder.is_dir():
+        raise fail(f"{file}: the folder {folder} does not exist.")
+    if file.is_dir():
+        raise fail(f"{file}: is a folder.")
+
+
+def write_bundle(file: Path, text: str) -> None:
+    """Write the bundle; exits 2 saying why it could not be written."""
+    try:
+        file.write_text(text + "\n", encoding="utf-8")
+    except OSError as exc:
+        raise fail(f"{file}: {exc.strerror}") from exc
 
 
 def read_bundle(file: Path, policy: str) -> Any:
@@ -361,9 +341,6 @@ def _names(value: str | None) -> list[str]:
     return [part.strip() for part in (value or "").split(",") if part.strip()]
 
 
-_Form = TypeVar("_Form", bound=BaseModel)
-
-
 def _api_key(variable: str) -> str:
     """The API key held by an environment variable; exits 2 when it holds none."""
     import os
@@ -372,16 +349,6 @@ def _api_key(variable: str) -> str:
     if not api_key:
         raise fail(f"the environment variable {variable} holds no API key.")
     return api_key
-
-
-def _checked(model: type[_Form], **fields: Any) -> _Form:
-    """The form, or exit 2 naming the first field refused."""
-    try:
-        return model(**fields)
-    except ValidationError as exc:
-        problem = exc.errors()[0]
-        field = ".".join(str(part) for part in problem["loc"])
-        raise fail(f"{field}: {problem['msg']}") from exc
 
 
 def add_owui_target(
@@ -397,7 +364,7 @@ def add_owui_target(
     """As the API checks a new target; exits 2 on bad input or an unset key variable."""
     from opengroups.connector.schemas import TargetForm
 
-    form = _checked(
+    form = checked(
         TargetForm,
         name=name,
         base_url=url,
@@ -439,7 +406,7 @@ def update_owui_target(
         fields["reconcile_minutes"] = reconcile_minutes
     if create_missing_users is not None:
         fields["create_missing_users"] = create_missing_users
-    form = _checked(TargetUpdateForm, **fields)
+    form = checked(TargetUpdateForm, **fields)
 
     async def work(session: AsyncSession, runtime: Runtime) -> TargetResponse:
         from opengroups.connector import service

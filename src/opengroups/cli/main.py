@@ -3,37 +3,77 @@
 This module only declares the commands: each imports what it needs when it runs, so that
 ``opengroups --help`` (and every worker process of ``serve``, which imports this module first)
 starts without loading the web framework, the database layer or the application.
+
+Every command exits 0 on success, 1 on an unexpected failure, 2 on bad input or a refusal, 3
+when the database cannot be reached (``cli.exits``), with any failure as one line on standard
+error. Results go to standard output; progress, the data directory in use and messages go to
+standard error.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, TypeVar
+from typing import TYPE_CHECKING, Annotated, Literal, TypeVar
 
 import typer
+
+from opengroups.cli.exits import Cli
 
 if TYPE_CHECKING:
     from opengroups.cli.runner import Work
 
 T = TypeVar("T")
+Role = Literal["admin", "user", "pending"]
+
+
+def _group(help_text: str) -> typer.Typer:
+    # Plain help (no boxes): flags shown as flags, choices listed, in any terminal.
+    return typer.Typer(help=help_text, no_args_is_help=True, rich_markup_mode=None)
+
 
 app = typer.Typer(
-    help="opengroups: user groups and what their members may do.", no_args_is_help=True
+    cls=Cli,
+    help="opengroups: user groups and what their members may do.",
+    epilog=(
+        "Exit codes: 0 success, 1 unexpected failure, 2 bad input or refused, 3 database "
+        "unreachable. 'opengroups info' shows the data directory and settings in use."
+    ),
+    no_args_is_help=True,
+    rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
 )
-db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
-users_app = typer.Typer(help="User accounts.", no_args_is_help=True)
+db_app = _group("Database schema, and copying a database into another.")
+users_app = _group("User accounts.")
 app.add_typer(db_app, name="db")
-scim_app = typer.Typer(help="SCIM provisioning clients (identity providers).", no_args_is_help=True)
+scim_app = _group("SCIM provisioning clients (identity providers).")
 app.add_typer(users_app, name="users")
 app.add_typer(scim_app, name="scim-clients")
-ldap_app = typer.Typer(help="The LDAP directory's sync (source ldap).", no_args_is_help=True)
+ldap_app = _group("The LDAP directory's sync (source ldap).")
 app.add_typer(ldap_app, name="ldap")
-owui_app = typer.Typer(
-    help="Open WebUI instances whose groups opengroups runs (targets).", no_args_is_help=True
-)
-owui_targets_app = typer.Typer(help="Registered Open WebUI targets.", no_args_is_help=True)
+owui_app = _group("Open WebUI instances whose groups opengroups runs (targets).")
+owui_targets_app = _group("Registered Open WebUI targets.")
 owui_app.add_typer(owui_targets_app, name="targets")
 app.add_typer(owui_app, name="owui")
+
+
+def _show_version(wanted: bool) -> None:
+    if wanted:
+        from opengroups import __version__
+
+        typer.echo(f"opengroups {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    _version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_show_version, is_eager=True, help="Show the version and exit."
+        ),
+    ] = False,
+) -> None:
+    """opengroups: user groups and what their members may do."""
 
 
 def _run(work: Work[T]) -> T:
@@ -48,23 +88,49 @@ def serve(
     host: Annotated[
         str | None, typer.Option(help="Address to bind (default from settings).")
     ] = None,
-    port: Annotated[int | None, typer.Option(help="Port (default from settings).")] = None,
-    workers: Annotated[int | None, typer.Option(help="Worker processes.")] = None,
+    port: Annotated[
+        int | None, typer.Option(min=1, max=65535, help="Port (default from settings).")
+    ] = None,
+    workers: Annotated[int | None, typer.Option(min=1, help="Worker processes.")] = None,
 ) -> None:
-    """Run the HTTP API (migrating the database first)."""
+    """Run the HTTP API (migrating the database first), logging in OPENGROUPS_LOG_FORMAT."""
     from opengroups.cli.runner import serve as run_server
 
     run_server(host=host, port=port, workers=workers)
 
 
+@app.command()
+def info() -> None:
+    """Show the version, the data directory, the .env file read and the database in use."""
+    from opengroups.cli.runner import show_info
+
+    show_info()
+
+
 @db_app.command("upgrade")
 def db_upgrade(
-    revision: Annotated[str, typer.Argument(help="Target revision.")] = "head",
+    revision: Annotated[str, typer.Argument(help="Target revision (see 'db history').")] = "head",
 ) -> None:
-    """Bring the database schema up to date."""
-    from opengroups.cli.runner import upgrade
+    """Bring the database schema up to a revision (never down: an older one is refused)."""
+    from opengroups.cli.schema import upgrade
 
     upgrade(revision)
+
+
+@db_app.command("current")
+def db_current() -> None:
+    """Print the database's schema revision ('none' for an empty database)."""
+    from opengroups.cli.schema import current
+
+    current()
+
+
+@db_app.command("history")
+def db_history() -> None:
+    """List the schema revisions this version knows, oldest first, marking the database's."""
+    from opengroups.cli.schema import history
+
+    history()
 
 
 @db_app.command("copy")
@@ -75,31 +141,95 @@ def db_copy(
     ] = False,
 ) -> None:
     """Copy everything (users, passwords and API keys, groups, memberships, grants, settings,
-    audit trail) from the configured database into another, e.g. SQLite to PostgreSQL."""
+    audit trail) from the configured database into another, e.g. SQLite to PostgreSQL, with a
+    progress bar per table."""
     from opengroups.cli.runner import copy_database
 
     copy_database(to, overwrite=overwrite)
+
+
+EmailArgument = Annotated[str, typer.Argument(help="The user's e-mail address.")]
+PasswordStdinOption = Annotated[
+    bool,
+    typer.Option("--password-stdin", help="Read the password from the first line of stdin."),
+]
 
 
 @users_app.command("create")
 def users_create(
     email: Annotated[str, typer.Option(help="E-mail address (unique).")],
     name: Annotated[str, typer.Option(help="Display name.")],
-    role: Annotated[str, typer.Option(help="admin, user or pending.")] = "user",
+    role: Annotated[Role, typer.Option(help="The account's role.")] = "user",
+    ask_password: Annotated[
+        bool, typer.Option("--ask-password", help="Ask for a password (twice) at the terminal.")
+    ] = False,
+    password_stdin: PasswordStdinOption = False,
     password: Annotated[
-        str | None, typer.Option(help="Password; without one the account signs in by API key.")
+        str | None,
+        typer.Option(
+            help="Deprecated: visible to other users of the machine; use --password-stdin."
+        ),
     ] = None,
 ) -> None:
-    """Create a user and print its id."""
-    from opengroups.cli.commands import create_user
+    """Create a user and print its id. Without a password the account signs in by API key
+    (or an identity provider)."""
+    from opengroups.cli.users import create_user, read_password
 
-    typer.echo(_run(create_user(email=email, name=name, role=role, password=password)))
+    secret = read_password(ask=ask_password, stdin=password_stdin, deprecated=password)
+    typer.echo(_run(create_user(email=email, name=name, role=role, password=secret)))
+
+
+@users_app.command("list")
+def users_list(
+    search: Annotated[
+        str | None, typer.Option(help="Only users whose name or e-mail contains this.")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
+) -> None:
+    """List the users, oldest first: id, e-mail, name, role, groups."""
+    from opengroups.cli.users import list_users, show_users
+
+    show_users(_run(list_users(search=search)), as_json=as_json)
+
+
+@users_app.command("set-role")
+def users_set_role(
+    email: EmailArgument,
+    role: Annotated[Role, typer.Argument(help="The new role.")],
+) -> None:
+    """Change a user's role (their sessions end; the primary admin's role cannot change)."""
+    from opengroups.cli.users import set_role
+
+    typer.echo(f"{_run(set_role(email, role))}: {role}")
+
+
+@users_app.command("reset-password")
+def users_reset_password(email: EmailArgument, password_stdin: PasswordStdinOption = False) -> None:
+    """Set a user's password, asked twice at the terminal (or read from stdin); every session
+    of theirs ends."""
+    from opengroups.cli.users import read_password, reset_password
+
+    secret = read_password(ask=not password_stdin, stdin=password_stdin)
+    assert secret is not None
+    typer.echo(f"password changed: {_run(reset_password(email, secret))}")
+
+
+@users_app.command("delete")
+def users_delete(
+    email: EmailArgument,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
+) -> None:
+    """Delete a user with their memberships and grants (the primary admin cannot be)."""
+    from opengroups.cli.users import confirm_deletion, delete_user
+
+    confirm_deletion(email, yes=yes)
+    typer.echo(f"deleted: {_run(delete_user(email))}")
 
 
 @users_app.command("api-key")
-def users_api_key(email: Annotated[str, typer.Argument(help="The user's e-mail.")]) -> None:
+def users_api_key(email: EmailArgument) -> None:
     """Create a new API key for a user (replacing the old one) and print it."""
-    from opengroups.cli.commands import create_api_key
+    from opengroups.cli.users import create_api_key
 
     typer.echo(_run(create_api_key(email)))
 
@@ -142,19 +272,24 @@ def export_command(
     ] = None,
 ) -> None:
     """Export every group, its members and the default permissions as a bundle (JSON)."""
-    from opengroups.cli.commands import export_bundle
+    from opengroups.cli.commands import check_writable, export_bundle, write_bundle
 
+    if file is not None:
+        check_writable(file)
     text = _run(export_bundle())
     if file is None:
         typer.echo(text)
     else:
-        file.write_text(text + "\n", encoding="utf-8")
+        write_bundle(file, text)
 
 
 @app.command("import")
 def import_command(
     file: Annotated[Path, typer.Argument(help="A bundle, or Open WebUI group export(s), as JSON.")],
-    policy: Annotated[str, typer.Option(help="Existing groups: fail, skip or overwrite.")] = "fail",
+    policy: Annotated[
+        Literal["fail", "skip", "overwrite"],
+        typer.Option(help="What to do with groups that exist already."),
+    ] = "fail",
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Show the plan; write nothing.")
     ] = False,

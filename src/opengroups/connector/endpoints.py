@@ -7,17 +7,16 @@ target stopped half-way is still recorded, and answered 502 with its report.
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse, Response
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
 from opengroups.audit import recorder
 from opengroups.connector import service
 from opengroups.connector.plan import Plan
 from opengroups.connector.schemas import (
     AdoptForm,
+    ApplyResult,
     TargetForm,
     TargetResponse,
     TargetUpdateForm,
@@ -50,6 +49,28 @@ class PlannedDrift(BaseModel):
 
 
 class PlanResponse(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "actions": [
+                        {"kind": "create", "group": "chat-research", "detail": ""},
+                        {
+                            "kind": "add_members",
+                            "group": "chat-research",
+                            "detail": "bea@example.com",
+                        },
+                    ],
+                    "drift": [],
+                    "missing_users": ["carl@example.com"],
+                    "conflicts": [],
+                    "not_adoptable": [],
+                    "counts": {"create": 1, "add_members": 1, "add_members.users": 1},
+                }
+            ]
+        }
+    )
+
     actions: list[PlannedAction]
     drift: list[PlannedDrift]
     missing_users: list[str]
@@ -130,7 +151,14 @@ async def plan_target(
     return _plan(await service.run_plan(prepared, adopt=form.adopt))
 
 
-@router.post("/{name}/apply", responses=refusals(404, 409, 502))
+@router.post(
+    "/{name}/apply",
+    response_model=ApplyResult,
+    responses={
+        **refusals(404, 409),
+        502: {"model": ApplyResult, "description": "The target failed: what was done."},
+    },
+)
 async def apply_target(
     name: str,
     form: AdoptForm,
@@ -150,5 +178,5 @@ async def apply_target(
             session, user_id=admin.id, address=actor.address, request_id=actor.request_id
         )
         await service.record_apply(session, prepared=prepared, report=report)
-    body: dict[str, Any] = report.result(at=now_epoch())
-    return JSONResponse(body, status_code=200 if report.ok else 502)
+    body = ApplyResult.model_validate(report.result(at=now_epoch()))
+    return JSONResponse(body.model_dump(mode="json"), status_code=200 if report.ok else 502)

@@ -4,6 +4,7 @@ the permissions it and its ancestors add (``authz``) and the resources granted t
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -14,7 +15,14 @@ from opengroups.grants import repository as grants_repository
 from opengroups.groups import hierarchy
 from opengroups.groups import repository as groups_repository
 from opengroups.models import Group
-from opengroups.permissions import Authz, GroupPermissions, effective_keys
+from opengroups.permissions import (
+    DEFAULT_SOURCE,
+    Authz,
+    Explanation,
+    GroupPermissions,
+    effective_keys,
+    explain,
+)
 
 # Open WebUI's preview lists these three kinds under their own keys.
 _COMPAT_KINDS = {"model": "models", "knowledge": "knowledge", "tool": "tools"}
@@ -36,16 +44,50 @@ def _resolve_default_models(chain: list[Group]) -> tuple[list[str], str | None]:
     return _default_models(winner), winner.id
 
 
+async def _chain(session: AsyncSession, group_id: str) -> list[Group]:
+    """The group and its ancestors, nearest first. Raises ``GroupNotFound``."""
+    chain_ids = await hierarchy.ancestor_ids(session, group_id)  # the group first
+    by_id = {g.id: g for g in await groups_repository.groups_by_ids(session, chain_ids)}
+    if group_id not in by_id:
+        raise GroupNotFound(group_id)
+    return [by_id[gid] for gid in chain_ids if gid in by_id]
+
+
+@dataclass(frozen=True)
+class GroupExplanation:
+    """What membership of a group gives, key by key: each key's value for its members and what
+    grants it (``default``, then the group itself and its ancestors, nearest first), with the
+    names of those groups."""
+
+    group_id: str
+    names: dict[str, str]
+    keys: dict[str, Explanation]
+
+
+async def explain_group(session: AsyncSession, authz: Authz, *, group_id: str) -> GroupExplanation:
+    """For every catalog key, whether a member of the group has it through the defaults, the
+    group itself or a group above it (a member of a group below has at least that). Raises
+    ``GroupNotFound``."""
+    chain = await _chain(session, group_id)
+    defaults = await authz_service.default_values(session, authz)
+    found = explain(authz.catalog, defaults, [GroupPermissions(g.id, g.permissions) for g in chain])
+    rank = {DEFAULT_SOURCE: -1} | {g.id: index for index, g in enumerate(chain)}
+    return GroupExplanation(
+        group_id=group_id,
+        names={g.id: g.name for g in chain},
+        keys={
+            key: Explanation(item.value, tuple(sorted(item.sources, key=rank.__getitem__)))
+            for key, item in found.items()
+        },
+    )
+
+
 async def preview_group(session: AsyncSession, authz: Authz, *, group_id: str) -> dict[str, Any]:
     """The group's own, inherited and effective permissions, its default models, and the
     resources readable through it or its ancestors. Raises ``GroupNotFound``."""
-    group = await groups_repository.get_group(session, group_id)
-    if group is None:
-        raise GroupNotFound(group_id)
-    chain_ids = await hierarchy.ancestor_ids(session, group_id)  # the group first
-    by_id = {g.id: g for g in await groups_repository.groups_by_ids(session, chain_ids)}
-    chain = [by_id[gid] for gid in chain_ids if gid in by_id]
-    ancestors = chain[1:]
+    chain = await _chain(session, group_id)
+    group, ancestors = chain[0], chain[1:]
+    chain_ids = [g.id for g in chain]
 
     catalog = authz.catalog
     defaults = await authz_service.default_values(session, authz)

@@ -16,6 +16,14 @@ MAX_GRANTS = 1_000
 
 PrincipalId = Annotated[str, StringConstraints(min_length=1, max_length=255)]
 
+# The examples' principals and grants, as the OpenAPI document shows them.
+_RESEARCH = "5e2b7c9a-1d3f-4a6b-8c0e-7f9a1b2c3d4e"
+_BEA = "9a7d4e21-6c3b-4f58-8e0a-1b2c3d4e5f60"
+_GRANTS: list[Any] = [
+    {"principal_type": "group", "principal_id": _RESEARCH, "permission": "read"},
+    {"principal_type": "user", "principal_id": _BEA, "permission": "write"},
+]
+
 
 class GrantForm(BaseModel):
     # The schema says what ``_anyone_reads_only`` checks.
@@ -35,7 +43,8 @@ class GrantForm(BaseModel):
                     "if": {"properties": {"principal_type": {"const": "group"}}},
                     "then": {"properties": {"principal_id": {"not": {"const": EVERYONE}}}},
                 },
-            ]
+            ],
+            "examples": _GRANTS[:1],
         }
     )
 
@@ -76,7 +85,11 @@ class GrantsForm(BaseModel):
             "oneOf": [
                 {"required": ["grants"], "not": {"required": ["access_control"]}},
                 {"required": ["access_control"], "not": {"required": ["grants"]}},
-            ]
+            ],
+            "examples": [
+                {"grants": _GRANTS},
+                {"access_control": {"read": {"group_ids": [_RESEARCH], "user_ids": []}}},
+            ],
         }
     )
 
@@ -156,6 +169,26 @@ class GrantResponse(BaseModel):
 
 
 class ResourceGrantsResponse(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "resource_type": "model",
+                    "resource_id": "gpt-4o",
+                    "owner_id": "3f0c2a5e-8b1d-4e7a-9c6f-2d4b8a1e7c35",
+                    "grants": [
+                        {"id": "0d1e2f3a-4b5c-4d6e-8f70-8192a3b4c5d6", **_GRANTS[0]},
+                        {"id": "6e7f8091-a2b3-4c4d-9e5f-60718293a4b5", **_GRANTS[1]},
+                    ],
+                    "access_control": {
+                        "read": {"group_ids": [_RESEARCH], "user_ids": []},
+                        "write": {"group_ids": [], "user_ids": [_BEA]},
+                    },
+                }
+            ]
+        }
+    )
+
     resource_type: str
     resource_id: str
     owner_id: str | None = Field(
@@ -168,6 +201,20 @@ class ResourceGrantsResponse(BaseModel):
 
 
 class AccessCheckResponse(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "user_id": _BEA,
+                    "resource_type": "model",
+                    "resource_id": "gpt-4o",
+                    "permission": "read",
+                    "allowed": True,
+                }
+            ]
+        }
+    )
+
     user_id: str
     resource_type: str
     resource_id: str
@@ -176,6 +223,19 @@ class AccessCheckResponse(BaseModel):
 
 
 class AccessibleResourcesResponse(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "user_id": _BEA,
+                    "resource_type": "model",
+                    "permission": "read",
+                    "resource_ids": ["gpt-4o", "llama3"],
+                }
+            ]
+        }
+    )
+
     user_id: str
     resource_type: str
     permission: Permission

@@ -74,6 +74,10 @@ async def list_groups(
 async def create_group(
     form: GroupForm, session: SessionDep, runtime: RuntimeDep, admin: AdminUser
 ) -> GroupResponse:
+    """Create a group (admins only), at the top or under ``parent_group_id``. Without
+    ``data.config.share`` it gets ``OPENGROUPS_DEFAULT_GROUP_SHARE``. 409 when the name is
+    taken (names are case-insensitive), 404 for an unknown parent, 400 for a hierarchy deeper
+    than ``OPENGROUPS_MAX_GROUP_DEPTH``."""
     return await service.create_group(
         session, runtime.authz, actor=admin, form=form, settings=runtime.settings
     )
@@ -181,6 +185,9 @@ async def remove_users(
     response: Response,
     if_match: IfMatch = None,
 ) -> GroupResponse:
+    """Remove direct members, whatever source added them (a directory sync, SCIM, the default
+    group); users who are not members are skipped. Unknown user ids: 422 naming them, nothing
+    removed. Members through a child group stay members of this one."""
     tagged = await memberships_service.remove_members(
         session, group_id=group_id, user_ids=form.user_ids, if_match=if_match
     )

@@ -18,6 +18,20 @@ GroupName = Annotated[
     Name, AfterValidator(check_name), Field(json_schema_extra={"format": "group-name"})
 ]
 
+# The examples' group, as the OpenAPI document shows it.
+_GROUP: dict[str, Any] = {
+    "id": "5e2b7c9a-1d3f-4a6b-8c0e-7f9a1b2c3d4e",
+    "parent_group_id": None,
+    "user_id": "3f0c2a5e-8b1d-4e7a-9c6f-2d4b8a1e7c35",
+    "name": "Research",
+    "description": "People who explore",
+    "data": {"config": {"share": "members"}},
+    "meta": None,
+    "permissions": {"workspace": {"models": True}},
+    "created_at": 1767225600,
+    "updated_at": 1767312000,
+}
+
 
 def normalize_group_data(data: dict[str, Any] | None) -> dict[str, Any] | None:
     """Validate ``data.config`` and normalise ``share`` and ``default_models``.
@@ -57,6 +71,19 @@ class _GroupDataMixin(BaseModel):
 class GroupForm(_GroupDataMixin):
     """Create a group. Fields the server owns (``id``, ``user_id``, timestamps) are ignored."""
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "name": "Research",
+                    "description": "People who explore",
+                    "permissions": {"workspace": {"models": True}},
+                    "data": {"config": {"share": "members"}},
+                }
+            ]
+        }
+    )
+
     name: GroupName
     description: Description = ""
     permissions: dict[str, Any] | None = None
@@ -73,6 +100,17 @@ class GroupUpdateForm(_GroupDataMixin):
     stored data, ``config`` key by key.
     """
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "description": "People who explore, and write it down",
+                    "permissions": {"workspace": {"models": True, "knowledge": True}},
+                }
+            ]
+        }
+    )
+
     name: GroupName | None = None
     description: Description | None = None
     permissions: dict[str, Any] | None = None
@@ -81,11 +119,15 @@ class GroupUpdateForm(_GroupDataMixin):
 
 
 class UserIdsForm(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"user_ids": ["9a7d4e21-6c3b-4f58-8e0a-1b2c3d4e5f60"]}]}
+    )
+
     user_ids: list[str] | None = Field(default=None, max_length=MAX_USER_IDS)
 
 
 class GroupModel(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
+    model_config = ConfigDict(from_attributes=True, json_schema_extra={"examples": [_GROUP]})
 
     id: str
     parent_group_id: str | None = None
@@ -100,14 +142,34 @@ class GroupModel(BaseModel):
 
 
 class GroupResponse(GroupModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [_GROUP | {"member_count": 12}]})
+
     member_count: int | None = None
 
 
 class GroupExportResponse(GroupResponse):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [_GROUP | {"member_count": 1, "user_ids": [_GROUP["user_id"]]}]
+        }
+    )
+
     user_ids: list[str] = []
 
 
 class GroupInfoResponse(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    key: _GROUP[key]
+                    for key in ("id", "parent_group_id", "user_id", "name", "description")
+                }
+                | {"member_count": 12, "created_at": 1767225600, "updated_at": 1767312000}
+            ]
+        }
+    )
+
     id: str
     parent_group_id: str | None = None
     user_id: str
@@ -120,5 +182,9 @@ class GroupInfoResponse(BaseModel):
 
 class UserGroupResponse(GroupModel):
     """``GET /users/groups?include_inherited=true``: a group and how the user belongs to it."""
+
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [_GROUP | {"membership_type": "inherited"}]}
+    )
 
     membership_type: Literal["direct", "inherited"]

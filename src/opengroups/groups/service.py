@@ -7,7 +7,7 @@ makes the whole operation all-or-nothing. Import (``transfer.importer``) writes 
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import Row
@@ -356,6 +356,11 @@ def possible_parents(
     """The groups of ``tree`` that could be the parent of ``group_id`` (none: of a new group):
     not the group itself nor a group below it."""
     return list(nodes) if group_id is None else hierarchy.without_subtree(nodes, group_id)
+
+
+async def group_names(session: AsyncSession, group_ids: Iterable[str]) -> dict[str, str]:
+    """The names of the groups that exist among ``group_ids``, by id (one query)."""
+    return {group.id: group.name for group in await repository.groups_by_ids(session, group_ids)}
 
 
 async def deletion_summary(session: AsyncSession, group_id: str) -> tuple[int, int]:

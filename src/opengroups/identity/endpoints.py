@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
 from opengroups.audit import recorder
 from opengroups.auths import service as auths_service
@@ -21,6 +21,21 @@ users_router = APIRouter(prefix="/api/v1/users", tags=["users"])
 
 class ProviderLink(BaseModel):
     """How one identity provider knows an account."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": "keycloak:f81d4fae-7dec-11d0-a765-00a0c91e6bf6",
+                    "user_id": "9a7d4e21-6c3b-4f58-8e0a-1b2c3d4e5f60",
+                    "provider": "keycloak",
+                    "subject": "f81d4fae-7dec-11d0-a765-00a0c91e6bf6",
+                    "created_at": 1767225600,
+                    "updated_at": 1767312000,
+                }
+            ]
+        }
+    )
 
     id: str
     user_id: str

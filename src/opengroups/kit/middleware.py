@@ -1,14 +1,22 @@
 """Request middleware: bodies over the configured size refused with 413 before any handler reads
-them, unstorable text refused with 422, and a request id on every request."""
+them, unstorable text refused with 422, and a request id on every request and in its log lines,
+with one access line per request."""
 
 from __future__ import annotations
 
 import json
+import logging
+import time
 import uuid
 from urllib.parse import unquote_plus
 
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from opengroups.kit.logs import ACCESS_LOGGER, REQUEST_ID
+
+# The status logged for a request whose client left (or whose server stopped) before any answer.
+CLIENT_CLOSED = 499
 
 
 def _message(max_bytes: int) -> str:
@@ -96,27 +104,75 @@ class BodySizeLimitMiddleware:
 
 class RequestIdMiddleware:
     """Give every request an id (the client's ``X-Request-ID`` when sane, else a new one), kept
-    in ``scope["state"]["request_id"]`` for the audit trail and echoed in the response."""
+    in ``scope["state"]["request_id"]`` for the audit trail and in ``kit.logs.REQUEST_ID`` for
+    the log records made while it is served, and sent back as ``X-Request-ID`` on every
+    response. The 500 of an unhandled error is answered here, so that it carries the id too;
+    the error then goes on to the server, which logs it.
+
+    Once the response is sent, one line on ``kit.logs.ACCESS_LOGGER`` at info: method, path
+    (never the query string, which can hold a sign-in code), status, duration in milliseconds
+    and client address. Placed outside the middlewares that answer by themselves (the body size
+    limit's 413), inside the security headers'."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
+        self.access = logging.getLogger(ACCESS_LOGGER)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        started = time.perf_counter()
         given = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1").strip()
         request_id = given if 0 < len(given) <= 64 and given.isprintable() else uuid.uuid4().hex
         scope.setdefault("state", {})["request_id"] = request_id
+        header = (b"x-request-id", request_id.encode("latin-1"))
+        status = 0  # none sent yet
 
         async def send_with_id(message: Message) -> None:
+            nonlocal status
             if message["type"] == "http.response.start":
-                headers = list(message.get("headers", []))
-                headers.append((b"x-request-id", request_id.encode("latin-1")))
-                message = {**message, "headers": headers}
+                status = message["status"]
+                message = {**message, "headers": [*message.get("headers", []), header]}
             await send(message)
 
-        await self.app(scope, receive, send_with_id)
+        token = REQUEST_ID.set(request_id)
+        try:
+            await self.app(scope, receive, send_with_id)
+        except Exception:
+            if not status:
+                await _send_plain(send_with_id, 500, b"Internal Server Error")
+            self._log(scope, request_id, status, started)
+            # The id stays set in this context: the server logs the error next, in it.
+            raise
+        except BaseException:  # cancelled: the client left, or the server is stopping
+            self._log(scope, request_id, status or CLIENT_CLOSED, started)
+            REQUEST_ID.reset(token)
+            raise
+        self._log(scope, request_id, status, started)
+        REQUEST_ID.reset(token)
+
+    def _log(self, scope: Scope, request_id: str, status: int, started: float) -> None:
+        if not self.access.isEnabledFor(logging.INFO):
+            return
+        duration_ms = round((time.perf_counter() - started) * 1000, 2)
+        client = scope.get("client")
+        method, path = scope["method"], scope["path"]
+        self.access.info(
+            "%s %s %d %.1fms",
+            method,
+            path,
+            status,
+            duration_ms,
+            extra={
+                "request_id": request_id,
+                "method": method,
+                "path": path,
+                "status": status,
+                "duration_ms": duration_ms,
+                "client": client[0] if client else None,
+            },
+        )
 
 
 class PeerMiddleware:
@@ -234,6 +290,21 @@ async def _buffered(receive: Receive) -> tuple[bytes, Receive]:
     return body, replay
 
 
+async def _send_plain(send: Send, status: int, body: bytes) -> None:
+    """Starlette's own answer to an unhandled error, sent by ``RequestIdMiddleware``."""
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"text/plain; charset=utf-8"),
+                (b"content-length", str(len(body)).encode()),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
+
+
 async def _send_json(send: Send, status: int, detail: str) -> None:
     body = json.dumps({"detail": detail}).encode()
     await send(
@@ -251,15 +322,19 @@ async def _send_json(send: Send, status: int, detail: str) -> None:
 
 # Content-Security-Policy by path prefix (first match wins). The API answers JSON only: nothing
 # in it may load or run anything. The admin page is plain HTML forms with no script at all, and
-# inline styles; the interactive API docs load their script from a CDN, so they get only the
-# framing rule.
+# inline styles; the interactive API docs (Swagger UI, ReDoc) run their scripts, served by this
+# service, and the inline one that starts them, and may load nothing from anywhere else.
 API_POLICY = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
 ADMIN_POLICY = (
     "default-src 'self'; script-src 'none'; style-src 'self' 'unsafe-inline'; "
     "img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; "
     "frame-ancestors 'none'"
 )
-DOCS_POLICY = "frame-ancestors 'none'"
+DOCS_POLICY = (
+    "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; worker-src 'self' blob:; object-src 'none'; base-uri 'none'; "
+    "form-action 'none'; frame-ancestors 'none'"
+)
 HSTS = b"max-age=31536000"
 
 

@@ -69,6 +69,12 @@ class Passwords:
         if password.strip().casefold() == email.strip().casefold():
             raise InvalidInput("password: may not be the e-mail address.")
 
+    def generate(self) -> str:
+        """A new random password that meets the policy: at least 20 characters (and
+        ``min_length``) of URL-safe letters, digits, ``-`` and ``_``."""
+        length = max(20, self.min_length)
+        return secrets.token_urlsafe(length)[:length]
+
     async def hash_new(self, password: str, *, email: str) -> str:
         """The hash of a password being set for ``email``, once it meets the policy (``check``).
         Call it before the transaction's first statement: the hash takes tens of milliseconds

@@ -37,4 +37,5 @@ async def ready(database: DatabaseDep) -> JSONResponse:
 
 @router.get("/api/version")
 async def version() -> dict[str, str]:
+    """The running version of opengroups (no credentials needed)."""
     return {"version": __version__}

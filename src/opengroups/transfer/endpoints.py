@@ -12,7 +12,12 @@ from opengroups.errors import InvalidInput
 from opengroups.groups.schemas import GroupExportResponse
 from opengroups.openapi import refusals
 from opengroups.transfer import csv_members, export, importer
-from opengroups.transfer.schemas import CsvImportReport, ImportPolicy, ImportReport
+from opengroups.transfer.schemas import (
+    BUNDLE_EXAMPLE,
+    CsvImportReport,
+    ImportPolicy,
+    ImportReport,
+)
 
 router = APIRouter(tags=["transfer"])
 
@@ -44,7 +49,10 @@ async def import_bundle(
     session: SessionDep,
     runtime: RuntimeDep,
     admin: AdminUser,
-    payload: Annotated[Any, Body(description="A bundle, or Open WebUI group export(s).")],
+    payload: Annotated[
+        Any,
+        Body(description="A bundle, or Open WebUI group export(s).", examples=[BUNDLE_EXAMPLE]),
+    ],
     policy: ImportPolicy = "fail",
     dry_run: bool = False,
     create_missing_users: Annotated[
@@ -68,7 +76,15 @@ async def import_bundle(
     "/api/v1/groups/id/{group_id}/users/import",
     response_model=CsvImportReport,
     openapi_extra={
-        "requestBody": {"content": {"text/csv": {"schema": {"type": "string"}}}, "required": True}
+        "requestBody": {
+            "content": {
+                "text/csv": {
+                    "schema": {"type": "string"},
+                    "example": "Name,Email\nBea Member,bea@example.com\n",
+                }
+            },
+            "required": True,
+        }
     },
 )
 async def import_members_csv(

@@ -33,6 +33,29 @@ EXPORT_FORMAT_VERSION = "1"
 
 ImportPolicy = Literal["fail", "skip", "overwrite"]
 
+# A bundle as the OpenAPI document shows one: a group and its child, members by e-mail.
+BUNDLE_EXAMPLE: dict[str, Any] = {
+    "format": "opengroups-bundle",
+    "version": 1,
+    "source_system": "opengroups",
+    "exported_at": 1767312000,
+    "groups": [
+        {
+            "id": "5e2b7c9a-1d3f-4a6b-8c0e-7f9a1b2c3d4e",
+            "name": "Research",
+            "description": "People who explore",
+            "permissions": {"workspace": {"models": True}},
+            "members": [{"email": "ada@example.com", "name": "Ada Lovelace"}],
+        },
+        {
+            "id": "c1d2e3f4-a5b6-4c7d-8e9f-0a1b2c3d4e5f",
+            "name": "Lab",
+            "parent_group_id": "5e2b7c9a-1d3f-4a6b-8c0e-7f9a1b2c3d4e",
+            "members": [{"email": "bea@example.com", "name": "Bea Member"}],
+        },
+    ],
+}
+
 
 class BundleMember(BaseModel):
     model_config = ConfigDict(extra="ignore")
@@ -121,6 +144,42 @@ class GroupOutcome(BaseModel):
 
 
 class ImportReport(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "dry_run": True,
+                    "policy": "skip",
+                    "added": 1,
+                    "skipped": 1,
+                    "members_added": 2,
+                    "defaults": "unchanged",
+                    "unmatched_members": [
+                        {
+                            "group_id": "c1d2e3f4-a5b6-4c7d-8e9f-0a1b2c3d4e5f",
+                            "group_name": "Lab",
+                            "id": None,
+                            "email": "nobody@example.com",
+                        }
+                    ],
+                    "groups": [
+                        {
+                            "id": "5e2b7c9a-1d3f-4a6b-8c0e-7f9a1b2c3d4e",
+                            "name": "Research",
+                            "action": "skipped",
+                        },
+                        {
+                            "id": "c1d2e3f4-a5b6-4c7d-8e9f-0a1b2c3d4e5f",
+                            "name": "Lab",
+                            "action": "added",
+                            "members_added": 2,
+                        },
+                    ],
+                }
+            ]
+        }
+    )
+
     dry_run: bool
     policy: ImportPolicy
     added: int = 0
@@ -156,6 +215,35 @@ class CsvRowResult(BaseModel):
 
 
 class CsvImportReport(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "group_id": "5e2b7c9a-1d3f-4a6b-8c0e-7f9a1b2c3d4e",
+                    "added": 1,
+                    "already_members": 0,
+                    "not_found": 1,
+                    "invalid": 0,
+                    "rows": [
+                        {
+                            "row": 2,
+                            "name": "Bea Member",
+                            "email": "bea@example.com",
+                            "status": "added",
+                            "user_id": "9a7d4e21-6c3b-4f58-8e0a-1b2c3d4e5f60",
+                        },
+                        {
+                            "row": 3,
+                            "name": "Nobody",
+                            "email": "nobody@example.com",
+                            "status": "not_found",
+                        },
+                    ],
+                }
+            ]
+        }
+    )
+
     group_id: str
     added: int
     already_members: int

@@ -147,6 +147,8 @@ async def user_info(user_id: str, session: SessionDep, user: VerifiedUser) -> Us
 async def user_groups(
     user_id: str, session: SessionDep, _admin: AdminUser, include_inherited: bool = False
 ) -> list[GroupModel] | list[UserGroupResponse]:
+    """The user's groups (admins only): the direct ones, or with ``include_inherited=true``
+    also their ancestors, each with its ``membership_type``."""
     await service.require_user(session, user_id)
     return await service.user_groups(
         session, user_id=user_id, include_inherited=include_inherited, redact=False

@@ -74,8 +74,10 @@ async def list_users(
     descending: bool,
     limit: int | None,
     offset: int,
+    role: str | None = None,
 ) -> tuple[list[User], int]:
-    """A page of users and the total matching ``query`` (name or e-mail, case-insensitive).
+    """A page of users and the total matching ``query`` (name or e-mail, case-insensitive) and
+    ``role`` (any when None).
 
     ``order_by`` is a column name, or ``group_id:<id>`` to put that group's direct members first.
     """
@@ -85,6 +87,8 @@ async def list_users(
         conditions.append(
             or_(User.name.ilike(pattern, escape="\\"), User.email.ilike(pattern, escape="\\"))
         )
+    if role is not None:
+        conditions.append(User.role == role)
     statement = select(User).where(*conditions)
     if order_by.startswith("group_id:"):
         group_id = order_by.removeprefix("group_id:")
@@ -98,6 +102,12 @@ async def list_users(
         await session.execute(select(func.count()).select_from(User).where(*conditions))
     ).scalar_one()
     return users, int(total)
+
+
+async def count_by_role(session: AsyncSession) -> dict[str, int]:
+    """How many users have each role (roles no one has are left out)."""
+    result = await session.execute(select(User.role, func.count()).group_by(User.role))
+    return {role: int(count) for role, count in result}
 
 
 async def delete_user(session: AsyncSession, user_id: str) -> None:

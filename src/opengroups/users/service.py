@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
-from typing import Any
+from typing import Any, get_args
 
 from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -23,6 +23,7 @@ from opengroups.memberships import repository as memberships
 from opengroups.memberships import service as memberships_service
 from opengroups.memberships.schemas import UserInfoResponse
 from opengroups.models import Group, User, new_id, now_epoch
+from opengroups.permissions import Role
 from opengroups.schemas_common import PROFILE_FIELDS
 from opengroups.users import pictures, repository
 from opengroups.users.schemas import (
@@ -181,8 +182,10 @@ async def list_users(
     direction: str,
     page: int,
     page_size: int = USERS_PAGE_SIZE,
+    role: Role | None = None,
 ) -> UserGroupIdsListResponse:
-    """A page of users, each with its direct group ids (fetched in one batch)."""
+    """A page of users (of ``role`` only, when given), each with its direct group ids (fetched
+    in one batch)."""
     users, total = await repository.list_users(
         session,
         query=query,
@@ -190,6 +193,7 @@ async def list_users(
         descending=direction == "desc",
         limit=page_size,
         offset=offset_of(page, page_size),
+        role=role,
     )
     group_ids = await memberships.direct_group_ids_by_user(session, [u.id for u in users])
     return UserGroupIdsListResponse(
@@ -201,6 +205,12 @@ async def list_users(
         ],
         total=total,
     )
+
+
+async def role_counts(session: AsyncSession) -> dict[Role, int]:
+    """How many users have each role, every role present (pending ones wait for an admin)."""
+    counts = await repository.count_by_role(session)
+    return {role: counts.get(role, 0) for role in get_args(Role)}
 
 
 async def all_users(session: AsyncSession) -> UserInfoListResponse:

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import BaseModel, StringConstraints
+from pydantic import BaseModel, ConfigDict, StringConstraints
 
 from opengroups.schemas_common import Password
 
 
 class LdapSigninForm(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"user": "ada", "password": "correct horse battery"}]}
+    )
+
     # The entry's id (``user_id_attribute``, uid) or e-mail.
     user: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=320)]
     password: Password

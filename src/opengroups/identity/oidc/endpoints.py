@@ -8,7 +8,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
 from opengroups.admin import session as admin_cookies
 from opengroups.audit import recorder
@@ -25,6 +25,18 @@ _PATH = "/api/v1/auths/oidc"
 
 
 class ProviderInfo(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "name": "keycloak",
+                    "display_name": "Company sign-in",
+                    "login_url": "/api/v1/auths/oidc/keycloak/login",
+                }
+            ]
+        }
+    )
+
     name: str
     display_name: str
     login_url: str
