@@ -163,6 +163,17 @@ def _no_null_parameters(operation: dict[str, Any]) -> None:
                 schema["anyOf"] = options
 
 
+_REFUSAL_BODIES = frozenset({"Problem", "ValidationProblem", "HTTPValidationError"})
+
+
+def _own_body(response: dict[str, Any]) -> bool:
+    """Whether a route declared a body of its own for a refusal status (the report of an
+    apply that the target stopped, answered 502), which the document keeps."""
+    schema = response.get("content", {}).get("application/json", {}).get("schema", {})
+    ref = schema.get("$ref", "")
+    return bool(ref) and ref.rsplit("/", 1)[-1] not in _REFUSAL_BODIES
+
+
 def _complete_operation(operation: dict[str, Any], route: APIRoute, method: str) -> None:
     _no_null_parameters(operation)
     responses: dict[str, Any] = operation.setdefault("responses", {})
@@ -171,7 +182,7 @@ def _complete_operation(operation: dict[str, Any], route: APIRoute, method: str)
     if "if-none-match" in _headers(route.dependant):
         responses["304"] = {"description": REASONS[304]}
     for key in list(responses):
-        if key.isdigit() and int(key) >= 400:
+        if key.isdigit() and int(key) >= 400 and not _own_body(responses[key]):
             status = int(key)
             problem = "ValidationProblem" if status == 422 else "Problem"
             described = responses[key].get("description")
