@@ -30,12 +30,9 @@ from opengroups.admin.web import (
     first_problem,
     page,
 )
-from opengroups.audit import recorder
-from opengroups.bootstrap import Runtime
 from opengroups.connector import service
 from opengroups.connector.client import TargetUnavailable
 from opengroups.connector.keys import KeyUnreadable
-from opengroups.connector.service import Prepared
 from opengroups.dependencies import ActorDep, DatabaseDep, RuntimeDep, SessionDep
 from opengroups.kit.db import Database
 
@@ -136,13 +133,6 @@ async def change_target_settings(
     return back(_target_path(name), message=message)
 
 
-async def _prepared(database: Database, runtime: Runtime, name: str) -> Prepared:
-    """What the target's plan and apply need, read in a short read-only transaction. Raises
-    ``TargetNotFound``, ``KeyUnreadable``."""
-    async with database.session(write=False) as session:
-        return await service.prepare(session, runtime.authz, settings=runtime.settings, name=name)
-
-
 @router.post("/owui/{name}/plan", response_model=None)
 async def plan_target(
     request: Request,
@@ -158,7 +148,9 @@ async def plan_target(
     except ValidationError as exc:
         return back(_target_path(name), error=first_problem(exc))
     try:
-        prepared = await _prepared(database, runtime, name)
+        prepared = await service.read_prepared(
+            database, runtime.authz, settings=runtime.settings, name=name
+        )
         plan = await service.run_plan(prepared, adopt=adopt)
     except (KeyUnreadable, TargetUnavailable) as exc:
         return await _after_target(
@@ -190,17 +182,23 @@ async def apply_target(
     except ValidationError as exc:
         return back(_target_path(name), error=first_problem(exc))
     try:
-        prepared = await _prepared(database, runtime, name)
+        prepared = await service.read_prepared(
+            database, runtime.authz, settings=runtime.settings, name=name
+        )
     except KeyUnreadable as exc:
         return await _after_target(
             request, admin, database, name, status_code=exc.status_code, failure=exc.message
         )
-    report = await service.run_apply(prepared, adopt=adopt)
-    async with database.session(write=True) as session:
-        recorder.set_actor(
-            session, user_id=admin.user.id, address=actor.address, request_id=actor.request_id
-        )
-        await service.record_apply(session, prepared=prepared, report=report)
+    report = await service.apply_and_record(
+        database,
+        prepared,
+        actor={
+            "user_id": admin.user.id,
+            "address": actor.address,
+            "request_id": actor.request_id,
+        },
+        adopt=adopt,
+    )
     return await _after_target(
         request,
         admin,

@@ -19,7 +19,6 @@ from rich.progress import BarColumn, Progress, SpinnerColumn, TaskID, TextColumn
 from rich.table import Table
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from opengroups.audit import recorder
 from opengroups.audit import service as audit_service
 from opengroups.audit.schemas import AuditPage
 from opengroups.bootstrap import Runtime
@@ -485,8 +484,9 @@ def _on_target(work: Callable[[Database, Runtime], Awaitable[T]]) -> T:
 async def _prepare(database: Database, runtime: Runtime, name: str) -> Prepared:
     from opengroups.connector import service
 
-    async with database.session(write=False) as session:
-        return await service.prepare(session, runtime.authz, settings=runtime.settings, name=name)
+    return await service.read_prepared(
+        database, runtime.authz, settings=runtime.settings, name=name
+    )
 
 
 def run_owui_plan(name: str, *, adopt: str | None) -> Plan:
@@ -515,13 +515,14 @@ def run_owui_apply(name: str, *, adopt: str | None) -> ApplyReport:
             def progress(done: int, total: int) -> None:
                 bar.update(task, completed=done, total=max(total, 1))
 
-            report = await service.run_apply(
-                prepared, adopt=_names(adopt), progress=progress, on_plan=progress
+            return await service.apply_and_record(
+                database,
+                prepared,
+                actor={"user_id": CLI_ACTOR_ID},
+                adopt=_names(adopt),
+                progress=progress,
+                on_plan=progress,
             )
-        async with database.session(write=True) as session:
-            recorder.set_actor(session, user_id=CLI_ACTOR_ID)
-            await service.record_apply(session, prepared=prepared, report=report)
-        return report
 
     return _on_target(work)
 

@@ -11,7 +11,6 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict
 
-from opengroups.audit import recorder
 from opengroups.connector import service
 from opengroups.connector.plan import Plan
 from opengroups.connector.schemas import (
@@ -144,10 +143,9 @@ async def plan_target(
 ) -> PlanResponse:
     """What an apply would change on the target, its drift and the users it lacks; writes
     nothing."""
-    async with database.session(write=False) as session:
-        prepared = await service.prepare(
-            session, runtime.authz, settings=runtime.settings, name=name
-        )
+    prepared = await service.read_prepared(
+        database, runtime.authz, settings=runtime.settings, name=name
+    )
     return _plan(await service.run_plan(prepared, adopt=form.adopt))
 
 
@@ -168,15 +166,14 @@ async def apply_target(
     admin: AdminOutsideTransaction,
 ) -> Response:
     """Apply the plan; the report of what was done (502 with it when the target failed)."""
-    async with database.session(write=False) as session:
-        prepared = await service.prepare(
-            session, runtime.authz, settings=runtime.settings, name=name
-        )
-    report = await service.run_apply(prepared, adopt=form.adopt)
-    async with database.session(write=True) as session:
-        recorder.set_actor(
-            session, user_id=admin.id, address=actor.address, request_id=actor.request_id
-        )
-        await service.record_apply(session, prepared=prepared, report=report)
+    prepared = await service.read_prepared(
+        database, runtime.authz, settings=runtime.settings, name=name
+    )
+    report = await service.apply_and_record(
+        database,
+        prepared,
+        actor={"user_id": admin.id, "address": actor.address, "request_id": actor.request_id},
+        adopt=form.adopt,
+    )
     body = ApplyResult.model_validate(report.result(at=now_epoch()))
     return JSONResponse(body.model_dump(mode="json"), status_code=200 if report.ok else 502)

@@ -76,8 +76,7 @@ async def _apply(
     database: Database, authz: Authz, settings: Settings, target_id: str, name: str
 ) -> ApplyReport:
     try:
-        async with database.session(write=False) as session:
-            prepared = await service.prepare(session, authz, settings=settings, name=name)
+        prepared = await service.read_prepared(database, authz, settings=settings, name=name)
     except OpenGroupsError as exc:  # its key no longer decrypts, or it was just removed
         report = ApplyReport(target=name, plan=None, error=exc.message)
         async with database.session(write=True) as session:
@@ -87,10 +86,9 @@ async def _apply(
             )
         logger.warning("Open WebUI target %s: %s", name, exc.message)
         return report
-    report = await service.run_apply(prepared)
-    async with database.session(write=True) as session:
-        recorder.set_actor(session, user_id=RECONCILE_ACTOR_ID)
-        await service.record_apply(session, prepared=prepared, report=report)
+    report = await service.apply_and_record(
+        database, prepared, actor={"user_id": RECONCILE_ACTOR_ID}
+    )
     if report.ok:
         if report.done or report.created_users:
             logger.info("Open WebUI target %s: %d changes applied", name, len(report.done))

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections import defaultdict
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -41,6 +41,7 @@ from opengroups.connector.schemas import (
 from opengroups.connector.state import Desired, DesiredGroup, Scope, desired_config, email_key
 from opengroups.errors import Conflict, InvalidInput, NotFound
 from opengroups.groups import repository as groups_repository
+from opengroups.kit.db import Database
 from opengroups.memberships import repository as memberships_repository
 from opengroups.models import OwuiTarget, now_epoch
 from opengroups.permissions import Authz
@@ -302,6 +303,33 @@ async def prepare(
         create_missing_users=target.create_missing_users,
         scope=scope,
     )
+
+
+async def read_prepared(
+    database: Database, authz: Authz, *, settings: Settings, name: str
+) -> Prepared:
+    """``prepare`` in a short read-only transaction of its own, so that none stays open while
+    the target answers. Raises ``TargetNotFound``, ``KeyUnreadable``."""
+    async with database.session(write=False) as session:
+        return await prepare(session, authz, settings=settings, name=name)
+
+
+async def apply_and_record(
+    database: Database,
+    prepared: Prepared,
+    *,
+    actor: Mapping[str, str | None],
+    adopt: Collection[str] = (),
+    progress: Progress | None = None,
+    on_plan: Progress | None = None,
+) -> ApplyReport:
+    """``run_apply`` with no transaction open, then ``record_apply`` in a write transaction of
+    its own, by ``actor`` (``recorder.set_actor``'s fields)."""
+    report = await run_apply(prepared, adopt=adopt, progress=progress, on_plan=on_plan)
+    async with database.session(write=True) as session:
+        recorder.set_actor(session, **actor)
+        await record_apply(session, prepared=prepared, report=report)
+    return report
 
 
 def _client(prepared: Prepared, transport: httpx.AsyncBaseTransport | None) -> TargetClient:
